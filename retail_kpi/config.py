@@ -1,0 +1,101 @@
+"""One place for configuration: environment variables with documented defaults.
+
+DAGs, Spark jobs and the CLI all call :func:`settings` so that a value set in the
+environment means the same thing everywhere. Nothing here opens a connection, so it
+is safe to import at DAG-parse time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: name -> (default, description). The README's configuration table mirrors this.
+ENV_DEFAULTS: dict[str, tuple[str, str]] = {
+    "WAREHOUSE_URL": (
+        "postgresql://postgres@127.0.0.1:5432/retail_kpi",
+        "PostgreSQL URL of the warehouse (ETL role). If unreachable, `make warehouse` "
+        "starts a project-local PostgreSQL on port 54329 and uses that instead.",
+    ),
+    "RETAIL_DATA_DIR": (
+        str(REPO_ROOT / "data"),
+        "Root of the local lake: landing/, lake/ (bronze, silver, quarantine, kpi).",
+    ),
+    "RETAIL_LANDING_DIR": ("", "Raw landing files; default <RETAIL_DATA_DIR>/landing."),
+    "RETAIL_LAKE_DIR": ("", "Parquet lake; default <RETAIL_DATA_DIR>/lake."),
+    "SPARK_MASTER": (
+        "local[*]",
+        "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",
+    ),
+    "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
+    "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),
+    "RETAIL_CUSTOMERS": ("5000", "Generator volume: size of the customer base."),
+    "RETAIL_PRODUCTS": ("200", "Generator volume: size of the product catalogue."),
+    "BI_READER_PASSWORD": ("", "Password of the read-only `bi_reader` role (unset = no login)."),
+}
+
+
+def env(name: str) -> str:
+    """Return the environment value of ``name`` or its documented default."""
+    default, _ = ENV_DEFAULTS[name]
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration. Paths are absolute."""
+
+    warehouse_url: str
+    data_dir: Path
+    landing_dir: Path
+    lake_dir: Path
+    spark_master: str
+    seed: int
+    orders_per_day: int
+    customers: int
+    products: int
+
+    @property
+    def bronze_dir(self) -> Path:
+        return self.lake_dir / "bronze"
+
+    @property
+    def silver_dir(self) -> Path:
+        return self.lake_dir / "silver"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.lake_dir / "quarantine"
+
+    @property
+    def kpi_dir(self) -> Path:
+        return self.lake_dir / "kpi"
+
+
+def _int(name: str) -> int:
+    raw = env(name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r} is not an integer; set it to a whole number.") from None
+
+
+def settings() -> Settings:
+    """Read the environment now (not cached: tests change it between cases)."""
+    data_dir = Path(env("RETAIL_DATA_DIR")).resolve()
+    landing = env("RETAIL_LANDING_DIR")
+    lake = env("RETAIL_LAKE_DIR")
+    return Settings(
+        warehouse_url=env("WAREHOUSE_URL"),
+        data_dir=data_dir,
+        landing_dir=Path(landing).resolve() if landing else data_dir / "landing",
+        lake_dir=Path(lake).resolve() if lake else data_dir / "lake",
+        spark_master=env("SPARK_MASTER"),
+        seed=_int("RETAIL_SEED"),
+        orders_per_day=_int("RETAIL_ORDERS_PER_DAY"),
+        customers=_int("RETAIL_CUSTOMERS"),
+        products=_int("RETAIL_PRODUCTS"),
+    )
