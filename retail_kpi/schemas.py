@@ -158,3 +158,168 @@ ENTITIES: tuple[str, ...] = tuple(LANDING)
 
 def column_names(entity: str) -> list[str]:
     return [c.name for c in LANDING[entity]]
+
+
+# --------------------------------------------------------------------------------------
+# Silver (clean, conformed, typed) contract. Written by spark_jobs/clean.py, read by the
+# KPI job, the warehouse load and the validation suites.
+#
+# Layout: <lake>/silver/<entity>/dt=<business date>/ingest_dt=<landing date>/part-*.parquet
+# A run for landing date L replaces only the ingest_dt=L sub-partitions it owns, so a
+# late record (order of day D landed on L > D) lands in dt=D without clobbering D's own
+# run. Readers of business date D read every ingest_dt under dt=D.
+# Snapshot entities (customers, products, fx_rates) use dt = landing date.
+# Quarantine: <lake>/quarantine/<entity>/dt=<landing date>/ with columns QUARANTINE.
+# Money: *_local in the row's currency, *_usd converted with that day's fx rate,
+# both rounded half-up to 2 decimals (decimal(18,2)); rates decimal(18,8).
+# --------------------------------------------------------------------------------------
+SILVER: dict[str, tuple[Column, ...]] = {
+    "customers": _cols(
+        "customer_id:string!",
+        "first_name:string",
+        "last_name:string",
+        "email:string",  # NULL when missing or malformed (see is_email_valid)
+        "is_email_valid:boolean!",
+        "age:int!",  # imputed with the per-country median when missing
+        "is_age_imputed:boolean!",
+        "age_group:string!",  # 18-24, 25-34, 35-44, 45-54, 55-64, 65+
+        "gender:string",
+        "segment:string!",
+        "country_code:string!",  # ISO alpha-3, one of COUNTRIES
+        "city:string",
+        "address:string",
+        "registration_date:date",
+        "updated_at:timestamp!",
+    ),
+    "products": _cols(
+        "product_id:string!",
+        "product_name:string!",
+        "category:string!",
+        "subcategory:string",
+        "brand:string",
+        "manufacturing_price_usd:decimal!",
+        "list_price_usd:decimal!",
+        "updated_at:timestamp!",
+    ),
+    "orders": _cols(
+        "order_id:string!",
+        "customer_id:string!",  # 'UNKNOWN' when the customer is not in the snapshot
+        "order_ts:timestamp!",
+        "order_date:date!",
+        "country_code:string!",
+        "currency:string!",
+        "channel:string!",
+        "payment_method:string",
+        "status:string!",
+        "fx_usd_per_unit:decimal!",
+        "total_items:int!",  # sum of line quantities (seed 004)
+        "total_amount_local:decimal!",  # sum of line net amounts (seed 004 "total cost")
+        "total_amount_usd:decimal!",
+        "is_late:boolean!",  # landed after its business date
+        "ingest_date:date!",
+    ),
+    "order_items": _cols(
+        "order_id:string!",
+        "line_number:int!",
+        "product_id:string!",
+        "order_date:date!",
+        "order_ts:timestamp!",
+        "country_code:string!",
+        "currency:string!",
+        "quantity:int!",
+        "unit_price_local:decimal!",
+        "discount_pct:decimal!",
+        "discount_band:string!",  # None (0), Low (<5%), Medium (<10%), High (>=10%)
+        "gross_amount_local:decimal!",  # quantity * unit_price
+        "discount_amount_local:decimal!",
+        "net_amount_local:decimal!",  # gross - discount
+        "gross_amount_usd:decimal!",
+        "discount_amount_usd:decimal!",
+        "net_amount_usd:decimal!",
+        "cogs_usd:decimal!",  # quantity * manufacturing_price_usd
+        "profit_usd:decimal!",  # net_amount_usd - cogs_usd
+        "ingest_date:date!",
+    ),
+    "shipments": _cols(
+        "shipment_id:string!",
+        "order_id:string!",
+        "order_date:date!",
+        "country_code:string!",
+        "carrier:string!",
+        "promised_days:int",
+        "shipped_ts:timestamp",
+        "delivered_ts:timestamp",
+        "days_to_ship:decimal",
+        "days_to_deliver:decimal",
+        "is_on_time:boolean",
+        "shipping_cost_local:decimal",
+        "shipping_cost_usd:decimal",
+        "ingest_date:date!",
+    ),
+    "returns": _cols(
+        "return_id:string!",
+        "order_id:string!",
+        "line_number:int!",
+        "product_id:string!",
+        "return_date:date!",
+        "return_ts:timestamp!",
+        "country_code:string!",
+        "quantity:int!",
+        "reason:string!",
+        "refund_amount_local:decimal!",
+        "refund_amount_usd:decimal!",
+        "ingest_date:date!",
+    ),
+    "inventory": _cols(
+        "snapshot_date:date!",
+        "country_code:string!",
+        "warehouse_id:string!",
+        "product_id:string!",
+        "on_hand:int!",
+        "on_order:int!",
+        "reorder_point:int!",
+        "is_low_stock:boolean!",  # on_hand <= reorder_point
+        "is_stock_out:boolean!",  # on_hand = 0
+        "ingest_date:date!",
+    ),
+    "web_sessions": _cols(
+        "session_id:string!",
+        "customer_id:string",
+        "session_date:date!",
+        "session_start_ts:timestamp!",
+        "country_code:string!",
+        "channel:string!",
+        "duration_s:int!",
+        "pages_viewed:int!",
+        "added_to_cart:boolean!",
+        "converted:boolean!",
+        "ingest_date:date!",
+    ),
+    "fx_rates": _cols("rate_date:date!", "currency:string!", "usd_per_unit:decimal!"),
+}
+
+#: Columns of every quarantine dataset (one per entity).
+QUARANTINE: tuple[Column, ...] = _cols(
+    "entity:string!",
+    "record_key:string",  # business key when it could be parsed, else NULL
+    "raw_record:string!",  # the original line / record, whole
+    "reason_code:string!",  # one of REASON_CODES
+    "rule:string!",  # the rule that fired, human readable
+    "source_file:string!",
+    "source_line:int",
+    "run_id:string!",
+    "ingest_date:date!",
+)
+
+#: Documented reason codes for quarantine (docs/DATA_QUALITY.md explains each).
+REASON_CODES: dict[str, str] = {
+    "MALFORMED_LINE": "wrong field count, broken quoting or undecodable bytes",
+    "MISSING_REQUIRED": "a required value (key, date, quantity, price, country) is empty",
+    "BAD_TYPE": "a value does not parse as its type (number, date, timestamp, boolean)",
+    "UNKNOWN_COUNTRY": "country not recognisable as one of the supported countries",
+    "NON_POSITIVE_QUANTITY": "quantity <= 0",
+    "ABSURD_PRICE": "price outside the plausible range for the product",
+    "FUTURE_DATE": "business timestamp after the end of the landing date",
+    "ORPHAN_KEY": "references a product/order that does not exist",
+    "INVALID_VALUE": "value outside its allowed set or range (status, channel, rate...)",
+}

@@ -1,0 +1,40 @@
+# Retail KPI warehouse. `make help` lists the targets.
+# Everything installs into project-local folders; nothing is needed beyond
+# Python 3.11+, Java 17+ and (optionally) a reachable PostgreSQL.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+.PHONY: help venv test lint demo lock
+
+help: ## list targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PY) -m pip install -q uv==0.13.9
+	$(UV) pip install --python $(PY) -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## create/update the virtualenv with pinned dependencies
+
+lock: ## regenerate constraints.txt (the full transitive lock) from requirements*.txt
+	$(UV) pip compile -q requirements.txt requirements-dev.txt -o constraints.txt --no-header
+
+test: venv ## run the whole test suite (unit, integration with real Postgres/Spark/Airflow, e2e)
+	$(PY) -m retail_kpi.bootstrap
+	$(PY) -m pytest
+
+lint: venv ## ruff, mypy and sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy retail_kpi spark_jobs
+	$(VENV)/bin/sqlfluff lint warehouse
+
+-include mk/*.mk

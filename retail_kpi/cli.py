@@ -1,0 +1,58 @@
+"""``python -m retail_kpi <command>``: the one command-line entry point.
+
+Each command lives in its own module exposing ``configure(parser)`` and ``run(args)``;
+this file only wires them, so areas of the code base do not edit each other's files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import sys
+
+#: command -> (module, one-line help). Modules are imported only when listed here.
+COMMANDS: dict[str, tuple[str, str]] = {}
+
+
+def _register() -> None:
+    candidates = {
+        "generate": ("retail_kpi.generate.cli", "generate dirty retail data for dates"),
+        "warehouse": ("retail_kpi.warehouse.cli", "ensure, migrate and inspect the warehouse"),
+        "load": ("retail_kpi.load.cli", "load silver/KPI data of a date into Postgres"),
+        "validate": ("retail_kpi.quality.cli", "run the Great Expectations gates of a layer"),
+        "demo": ("retail_kpi.demo", "print the KPI summary read back from Postgres"),
+    }
+    for name, (module, help_) in candidates.items():
+        if importlib.util.find_spec(module.rsplit(".", 1)[0]) is not None:
+            COMMANDS[name] = (module, help_)
+
+
+def main(argv: list[str] | None = None) -> int:
+    _register()
+    parser = argparse.ArgumentParser(
+        prog="python -m retail_kpi",
+        description="Retail KPI warehouse command line. Configuration comes from the "
+        "environment (see README, 'Configuration').",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    modules = {}
+    for name, (module_name, help_) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        modules[name] = module
+        module.configure(sub.add_parser(name, help=help_, description=help_))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return int(modules[args.command].run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
