@@ -38,10 +38,20 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Written by ``python -m retail_kpi.bootstrap`` when it had to start a project-local
+#: PostgreSQL because WAREHOUSE_URL was unreachable; read when WAREHOUSE_URL is unset.
+LOCAL_WAREHOUSE_URL_FILE = REPO_ROOT / ".local" / "warehouse_url"
+
+
 def env(name: str) -> str:
     """Return the environment value of ``name`` or its documented default."""
     default, _ = ENV_DEFAULTS[name]
-    return os.environ.get(name) or default
+    value = os.environ.get(name)
+    if value:
+        return value
+    if name == "WAREHOUSE_URL" and LOCAL_WAREHOUSE_URL_FILE.exists():
+        return LOCAL_WAREHOUSE_URL_FILE.read_text().strip() or default
+    return default
 
 
 @dataclass(frozen=True)
