@@ -1,0 +1,76 @@
+"""Environment for running Airflow against this project, with overridable defaults.
+
+``make demo``, ``make airflow`` and the tests all start Airflow through this module so
+that the DAG folder, the SQLite metadata DB and the connections mean the same thing
+everywhere. Any variable already set in the environment wins.
+
+    eval "$(python -m retail_kpi.airflow_env)"     # export the defaults into a shell
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from retail_kpi.config import REPO_ROOT, env
+
+#: Airflow connection ids the DAGs use. Change the connection, not the DAG, to move
+#: Spark to a cluster or the warehouse to another server.
+SPARK_CONN_ID = "spark"
+WAREHOUSE_CONN_ID = "warehouse"
+
+
+def _venv_bin() -> Path:
+    return Path(sys.executable).parent
+
+
+def airflow_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Return ``base`` (default: os.environ) plus the project's Airflow defaults."""
+    out = dict(os.environ if base is None else base)
+    airflow_home = out.get("AIRFLOW_HOME") or str(REPO_ROOT / ".airflow")
+    defaults = {
+        "AIRFLOW_HOME": airflow_home,
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        # SQLite metadata by default (fine for `dags test` and a laptop); use Postgres
+        # for a real scheduler: AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=postgresql+psycopg2://...
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home}/airflow.db",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        f"AIRFLOW_CONN_{SPARK_CONN_ID.upper()}": json.dumps(
+            {"conn_type": "spark", "host": env("SPARK_MASTER")}
+        ),
+        "WAREHOUSE_URL": env("WAREHOUSE_URL"),
+        # spark-submit must be the venv's, and the driver must import retail_kpi.
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+    }
+    for key, value in defaults.items():
+        out.setdefault(key, value)
+    out.setdefault(
+        f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}",
+        out["WAREHOUSE_URL"].replace("postgresql+psycopg://", "postgresql://"),
+    )
+    path = out.get("PATH", "")
+    if str(_venv_bin()) not in path.split(os.pathsep):
+        out["PATH"] = os.pathsep.join([str(_venv_bin()), path]) if path else str(_venv_bin())
+    pythonpath = out.get("PYTHONPATH", "")
+    if str(REPO_ROOT) not in pythonpath.split(os.pathsep):
+        out["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), pythonpath) if p)
+    return out
+
+
+def main() -> int:
+    """Print ``export`` lines for the variables this module adds or defaults."""
+    current = dict(os.environ)
+    for key, value in sorted(airflow_env().items()):
+        if current.get(key) != value:
+            print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
