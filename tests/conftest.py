@@ -1,0 +1,63 @@
+"""Shared fixtures: a real Spark session and real PostgreSQL databases.
+
+Nothing here is mocked. Databases are created per test session with a unique name on
+the server of WAREHOUSE_URL (the one `python -m retail_kpi.bootstrap` made reachable)
+and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from retail_kpi.config import env
+
+
+def server_url(dbname: str = "postgres") -> str:
+    """WAREHOUSE_URL with its database replaced by ``dbname``."""
+    parts = urlsplit(env("WAREHOUSE_URL").replace("postgresql+psycopg://", "postgresql://"))
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One small local Spark session for the whole test run."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("retail-kpi-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def make_database() -> Iterator[Callable[[str], str]]:
+    """Factory: ``make_database("prefix")`` -> URL of a new empty database (dropped at end)."""
+    created: list[str] = []
+
+    def _make(prefix: str) -> str:
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(server_url(), autocommit=True) as conn:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        created.append(name)
+        return server_url(name)
+
+    yield _make
+    with psycopg.connect(server_url(), autocommit=True) as conn:
+        for name in created:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )
