@@ -1,0 +1,164 @@
+"""retail_daily end to end through real Airflow (`airflow dags test`), Spark, GX and Postgres.
+
+Expected values are computed here, independently of the pipeline: record counts from the
+raw landing files with Python's csv module, KPI values with plain SQL over the fact table
+and with Python over the raw files of a defect-free day.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import psycopg
+import pyarrow.dataset as ds
+import pytest
+
+from retail_kpi.airflow_env import airflow_env
+from tests.integration.checksums import table_checksums
+
+pytestmark = pytest.mark.integration
+
+DIRTY_DAY = dt.date(2026, 3, 2)
+CLEAN_DAY = dt.date(2026, 3, 3)
+CENT = Decimal("0.01")
+#: Written here, not imported from the cleaning rules, so the test stays independent.
+COUNTRY_CODE = {
+    "usa": "USA", "united states": "USA", "us": "USA",
+    "can": "CAN", "canada": "CAN",
+    "fra": "FRA", "france": "FRA",
+    "deu": "DEU", "germany": "DEU",
+    "mex": "MEX", "mexico": "MEX",
+}
+
+
+def run_dag(env: dict[str, str], day: dt.date, conf: str | None = None) -> None:
+    cmd = [sys.executable, "-m", "airflow", "dags", "test", "retail_daily", day.isoformat()]
+    if conf:
+        cmd += ["--conf", conf]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900, check=False)
+    log = Path(env["RETAIL_DATA_DIR"]) / f"dags-test-{day}.log"
+    log.write_text(proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"airflow dags test failed, see {log}:\n{proc.stderr[-4000:]}"
+    assert "failed" not in _task_states(proc.stdout + proc.stderr), f"see {log}"
+
+
+def _task_states(output: str) -> str:
+    return " ".join(line for line in output.splitlines() if "Marking task as FAILED" in line)
+
+
+@pytest.fixture(scope="module")
+def pipeline_env(tmp_path_factory, make_database) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("pipeline")
+    url = make_database("rk_it_dag")
+    env = airflow_env(
+        {
+            **os.environ,
+            "WAREHOUSE_URL": url,
+            "RETAIL_DATA_DIR": str(root / "data"),
+            "AIRFLOW_HOME": str(root / "airflow"),
+            "RETAIL_ORDERS_PER_DAY": "400",
+            "RETAIL_CUSTOMERS": "600",
+            "RETAIL_PRODUCTS": "60",
+        }
+    )
+    Path(env["RETAIL_DATA_DIR"]).mkdir(parents=True)
+    for cmd in (
+        [sys.executable, "-m", "retail_kpi.bootstrap"],
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+    ):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return env
+
+
+@pytest.fixture(scope="module")
+def first_run(pipeline_env) -> dict[str, str]:
+    run_dag(pipeline_env, DIRTY_DAY)
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        return table_checksums(conn)
+
+
+def _raw_records(path: Path) -> int:
+    """Data records in a landing CSV, counted by Python's csv module (header excluded)."""
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        return sum(1 for _ in csv.reader(fh)) - 1
+
+
+def test_counts_reconcile_generated_equals_loaded_plus_quarantined(pipeline_env, first_run):
+    data = Path(pipeline_env["RETAIL_DATA_DIR"])
+    landing = data / "landing" / "order_items" / f"dt={DIRTY_DAY}" / "order_items.csv"
+    generated = _raw_records(landing)
+    q_dir = data / "lake" / "quarantine" / "order_items" / f"dt={DIRTY_DAY}"
+    quarantined = ds.dataset(q_dir, format="parquet").count_rows() if q_dir.exists() else 0
+    recon = (data / "lake" / "_audit" / "clean" / f"dt={DIRTY_DAY}" / "reconciliation.json")
+    import json
+
+    deduplicated = json.loads(recon.read_text())["order_items"]["rows_deduplicated"]
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        (loaded,) = conn.execute(
+            "select count(*) from dw.fct_order_line where ingest_date = %s", (DIRTY_DAY,)
+        ).fetchone()
+    assert generated > 0 and quarantined > 0
+    assert generated == loaded + quarantined + deduplicated
+
+
+def test_rerun_of_the_same_date_leaves_identical_tables(pipeline_env, first_run):
+    run_dag(pipeline_env, DIRTY_DAY)
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        second = table_checksums(conn)
+    assert second == first_run
+
+
+def test_kpi_table_equals_plain_sql_over_the_facts(pipeline_env, first_run):
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        expected = conn.execute(
+            """
+            select c.country_code, count(distinct f.order_id), sum(f.net_amount_usd)
+            from dw.fct_order_line f join dw.dim_country c using (country_key)
+            where f.order_date = %s group by 1 order by 1
+            """,
+            (DIRTY_DAY,),
+        ).fetchall()
+        actual = conn.execute(
+            "select country_code, orders, net_sales_usd from mart.kpi_daily_sales "
+            "where sales_date = %s order by 1",
+            (DIRTY_DAY,),
+        ).fetchall()
+    assert expected and actual == expected
+
+
+def test_kpis_of_a_clean_day_equal_python_over_the_raw_files(pipeline_env, first_run):
+    """On a defect-free day the net sales per country follow from the raw CSVs alone."""
+    run_dag(pipeline_env, CLEAN_DAY, conf='{"defect_scale": 0}')
+    land = Path(pipeline_env["RETAIL_DATA_DIR"]) / "landing"
+
+    def rows(entity: str) -> list[dict[str, str]]:
+        path = land / entity / f"dt={CLEAN_DAY}" / f"{entity}.csv"
+        with path.open(newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    fx = {r["currency"]: Decimal(r["usd_per_unit"]) for r in rows("fx_rates")}
+    orders = {r["order_id"]: r for r in rows("orders")}
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    for item in rows("order_items"):
+        order = orders[item["order_id"]]
+        gross = (int(item["quantity"]) * Decimal(item["unit_price"])).quantize(CENT, ROUND_HALF_UP)
+        disc = (gross * Decimal(item["discount_pct"] or 0)).quantize(CENT, ROUND_HALF_UP)
+        net[COUNTRY_CODE[order["country"].strip().lower()]] += ((gross - disc) * fx[order["currency"]]).quantize(
+            CENT, ROUND_HALF_UP
+        )
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        actual = dict(
+            conn.execute(
+                "select country_code, net_sales_usd from mart.kpi_daily_sales where sales_date = %s",
+                (CLEAN_DAY,),
+            ).fetchall()
+        )
+    assert actual == dict(net)
