@@ -11,7 +11,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv test lint demo lock
+.PHONY: help venv test lint demo lock clean-data
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,13 @@ lock: ## regenerate constraints.txt (the full transitive lock) from requirements
 test: venv ## run the whole test suite (unit, integration with real Postgres/Spark/Airflow, e2e)
 	$(PY) -m retail_kpi.bootstrap
 	$(PY) -m pytest
+
+demo: venv ## set everything up and run retail_daily end to end for 3 dates, then print KPIs
+	$(PY) -m retail_kpi.bootstrap
+	$(PY) -m retail_kpi demo
+
+clean-data: ## delete generated data and local Airflow state (keeps the venv and warehouse)
+	rm -rf data .airflow
 
 lint: venv ## ruff, mypy and sqlfluff
 	$(VENV)/bin/ruff check .
