@@ -52,6 +52,8 @@ with DAG(
                                 description="Generator volume (orders); default RETAIL_ORDERS_PER_DAY."),
         "seed": Param(None, type=["null", "integer"],
                       description="Generator seed; default RETAIL_SEED."),
+        "defect_scale": Param(1.0, type="number", minimum=0,
+                              description="Multiplier of the generator's defect rates; 0 = clean data."),
     },
 ) as dag:
 

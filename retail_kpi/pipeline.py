@@ -29,10 +29,12 @@ def generate_landing(
     day: dt.date, *, run_id: str, params: dict[str, Any] | None = None, s: Settings | None = None
 ) -> dict[str, Any]:
     """Generate the raw landing files of ``day`` (replaces the partition on rerun)."""
-    from retail_kpi.generate import generate_day
+    from retail_kpi.generate import DefectRates, generate_day
 
     s = s or settings()
     params = params or {}
+    scale = float(params.get("defect_scale", 1.0))
+    defects = DefectRates().scaled(scale) if scale != 1.0 else None
     manifest = generate_day(
         day,
         s.landing_dir,
@@ -40,6 +42,7 @@ def generate_landing(
         orders=int(params.get("orders_per_day") or s.orders_per_day),
         customers=int(params.get("customers") or s.customers),
         products=int(params.get("products") or s.products),
+        defects=defects,
     )
     counts = dict(manifest["counts"])
     log.info(
