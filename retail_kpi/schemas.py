@@ -322,4 +322,6 @@ REASON_CODES: dict[str, str] = {
     "FUTURE_DATE": "business timestamp after the end of the landing date",
     "ORPHAN_KEY": "references a product/order that does not exist",
     "INVALID_VALUE": "value outside its allowed set or range (status, channel, rate...)",
+    "PARENT_QUARANTINED": "the order this record belongs to was quarantined in the same batch",
+    "MISSING_FX_RATE": "no FX rate is known for the record's currency",
 }
