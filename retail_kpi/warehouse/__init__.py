@@ -1,0 +1,1 @@
+"""The PostgreSQL warehouse: reachability/bootstrap, migrations and connection helpers."""

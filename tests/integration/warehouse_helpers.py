@@ -1,0 +1,231 @@
+"""Tiny hand-written silver Parquet (the SILVER contract) and warehouse fixtures helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from retail_kpi.schemas import SILVER
+
+_SCALE8 = {"fx_usd_per_unit", "usd_per_unit"}
+_SCALE4 = {"discount_pct"}
+
+
+def arrow_type(name: str, typ: str) -> pa.DataType:
+    """The Arrow type Spark writes for a contract column."""
+    if typ == "decimal":
+        scale = 8 if name in _SCALE8 else 4 if name in _SCALE4 else 2
+        return pa.decimal128(18, scale)
+    return {
+        "string": pa.string(),
+        "int": pa.int32(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+        "date": pa.date32(),
+        "boolean": pa.bool_(),
+    }[typ]
+
+
+def _value(v: Any, typ: str) -> Any:
+    if v is None:
+        return None
+    if typ == "decimal":
+        return Decimal(str(v))
+    if typ == "timestamp" and isinstance(v, str):
+        return dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC)
+    if typ == "date" and isinstance(v, str):
+        return dt.date.fromisoformat(v)
+    return v
+
+
+def write_silver(
+    lake: Path, entity: str, business: str, ingest: str, rows: list[dict[str, Any]], part: int = 0
+) -> Path:
+    """Write rows (missing columns = NULL) to silver/<entity>/dt=../ingest_dt=../part-N.parquet."""
+    cols = SILVER[entity]
+    arrays = [
+        pa.array([_value(r.get(c.name), c.type) for r in rows], arrow_type(c.name, c.type))
+        for c in cols
+    ]
+    table = pa.Table.from_arrays(arrays, names=[c.name for c in cols])
+    folder = lake / "silver" / entity / f"dt={business}" / f"ingest_dt={ingest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"part-{part:05d}.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def customer(cid: str, updated_at: str, country: str = "USA", segment: str = "Consumer", **kw: Any):
+    return {
+        "customer_id": cid,
+        "first_name": kw.get("first_name", cid.lower()),
+        "last_name": "Test",
+        "email": f"{cid.lower()}@example.com",
+        "is_email_valid": True,
+        "age": kw.get("age", 30),
+        "is_age_imputed": False,
+        "age_group": kw.get("age_group", "25-34"),
+        "gender": "F",
+        "segment": segment,
+        "country_code": country,
+        "city": kw.get("city", "Springfield"),
+        "address": "1 Main St",
+        "registration_date": "2023-01-01",
+        "updated_at": updated_at,
+    }
+
+
+def product(pid: str, updated_at: str, price: str, cost: str, category: str = "Toys"):
+    return {
+        "product_id": pid,
+        "product_name": f"Product {pid}",
+        "category": category,
+        "subcategory": "Misc",
+        "brand": "Acme",
+        "manufacturing_price_usd": cost,
+        "list_price_usd": price,
+        "updated_at": updated_at,
+    }
+
+
+def order(oid: str, cid: str, ts: str, country: str, currency: str, channel: str, status: str,
+          fx: str, ingest: str) -> dict[str, Any]:  # fmt: skip
+    return {
+        "order_id": oid,
+        "customer_id": cid,
+        "order_ts": ts,
+        "order_date": ts[:10],
+        "country_code": country,
+        "currency": currency,
+        "channel": channel,
+        "payment_method": "card",
+        "status": status,
+        "fx_usd_per_unit": fx,
+        "total_items": 0,
+        "total_amount_local": "0",
+        "total_amount_usd": "0",
+        "is_late": ingest > ts[:10],
+        "ingest_date": ingest,
+    }
+
+
+def item(oid: str, line: int, pid: str, ts: str, country: str, currency: str, qty: int,
+         price: str, disc: str, fx: str, cost: str, ingest: str) -> dict[str, Any]:  # fmt: skip
+    """An order line whose amounts are derived here by hand-rule (half-up cents)."""
+    cent = Decimal("0.01")
+    q, p, d, f, c = Decimal(qty), Decimal(price), Decimal(disc), Decimal(fx), Decimal(cost)
+    gross = (q * p).quantize(cent)
+    discount = (gross * d).quantize(cent)
+    net = gross - discount
+    net_usd = (net * f).quantize(cent)
+    cogs = (q * c).quantize(cent)
+    return {
+        "order_id": oid,
+        "line_number": line,
+        "product_id": pid,
+        "order_date": ts[:10],
+        "order_ts": ts,
+        "country_code": country,
+        "currency": currency,
+        "quantity": qty,
+        "unit_price_local": price,
+        "discount_pct": disc,
+        "discount_band": "None" if d == 0 else "High" if d >= Decimal("0.1") else "Low",
+        "gross_amount_local": gross,
+        "discount_amount_local": discount,
+        "net_amount_local": net,
+        "gross_amount_usd": (gross * f).quantize(cent),
+        "discount_amount_usd": (discount * f).quantize(cent),
+        "net_amount_usd": net_usd,
+        "cogs_usd": cogs,
+        "profit_usd": net_usd - cogs,
+        "ingest_date": ingest,
+    }
+
+
+def fetch(conn: psycopg.Connection, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    return conn.execute(query, params).fetchall()
+
+
+# --------------------------------------------------------------------------------------
+# A three-day scenario, every expected number computed by hand in the tests.
+# --------------------------------------------------------------------------------------
+DAY1, DAY2, DAY3 = dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 3)
+
+
+def write_day1(lake: Path) -> None:
+    d = "2024-03-01"
+    write_silver(lake, "customers", d, d, [
+        customer("C1", "2024-02-01T00:00:00", "USA"),
+        customer("C2", "2024-02-15T00:00:00", "FRA"),
+    ])  # fmt: skip
+    write_silver(lake, "products", d, d, [
+        product("P1", "2024-01-01T00:00:00", "10.00", "4.00", "Toys"),
+        product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
+    ])  # fmt: skip
+    write_silver(lake, "orders", d, d, [
+        order("O1", "C1", "2024-03-01T10:00:00", "USA", "USD", "web", "completed", "1", d),
+        order("O2", "C2", "2024-03-01T11:00:00", "FRA", "EUR", "store", "completed", "1.1", d),
+        order("O3", "C1", "2024-03-01T12:00:00", "USA", "USD", "mobile", "cancelled", "1", d),
+    ])  # fmt: skip
+    write_silver(lake, "order_items", d, d, [
+        item("O1", 1, "P1", "2024-03-01T10:00:00", "USA", "USD", 2, "10.00", "0", "1", "4.00", d),
+        item("O1", 2, "P2", "2024-03-01T10:00:00", "USA", "USD", 1, "20.00", "0.1", "1", "12.00", d),
+        item("O2", 1, "P1", "2024-03-01T11:00:00", "FRA", "EUR", 3, "9.00", "0", "1.1", "4.00", d),
+        item("O3", 1, "P2", "2024-03-01T12:00:00", "USA", "USD", 5, "20.00", "0", "1", "12.00", d),
+    ])  # fmt: skip
+
+
+def write_day2(lake: Path) -> None:
+    d, late = "2024-03-02", "2024-03-01"
+    write_silver(lake, "customers", d, d, [
+        customer("C1", "2024-03-02T08:00:00", "CAN", "Enterprise"),
+        customer("C2", "2024-02-15T00:00:00", "FRA"),
+        customer("C3", "2024-03-02T09:00:00", "MEX"),
+    ])  # fmt: skip
+    write_silver(lake, "products", d, d, [
+        product("P1", "2024-03-02T00:00:00", "11.00", "4.00", "Toys"),
+        product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
+    ])  # fmt: skip
+    write_silver(lake, "orders", d, d, [
+        order("O4", "C1", "2024-03-02T07:00:00", "USA", "USD", "web", "completed", "1", d),
+        order("O5", "C1", "2024-03-02T10:00:00", "CAN", "CAD", "web", "completed", "0.75", d),
+    ])  # fmt: skip
+    write_silver(lake, "order_items", d, d, [
+        item("O4", 1, "P1", "2024-03-02T07:00:00", "USA", "USD", 1, "11.00", "0", "1", "4.00", d),
+        item("O5", 1, "P2", "2024-03-02T10:00:00", "CAN", "CAD", 2, "26.00", "0.05", "0.75", "12.00", d),
+    ])  # fmt: skip
+    # A late order of day 1, landed on day 2: it must join day 1's facts.
+    write_silver(lake, "orders", late, d, [
+        order("O6", "C2", "2024-03-01T23:00:00", "FRA", "EUR", "web", "completed", "1.1", d),
+    ])  # fmt: skip
+    write_silver(lake, "order_items", late, d, [
+        item("O6", 1, "P2", "2024-03-01T23:00:00", "FRA", "EUR", 1, "18.00", "0", "1.1", "12.00", d),
+    ])  # fmt: skip
+
+
+def write_day3(lake: Path) -> None:
+    d = "2024-03-03"
+    write_silver(lake, "customers", d, d, [
+        customer("C1", "2024-03-03T12:00:00", "CAN", "Consumer"),
+        customer("C2", "2024-02-15T00:00:00", "FRA"),
+        customer("C3", "2024-03-02T09:00:00", "MEX"),
+    ])  # fmt: skip
+    write_silver(lake, "products", d, d, [
+        product("P1", "2024-03-02T00:00:00", "11.00", "4.00", "Toys"),
+        product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
+    ])  # fmt: skip
+    write_silver(lake, "orders", d, d, [
+        order("O7", "C3", "2024-03-03T13:00:00", "MEX", "MXN", "store", "completed", "0.05", d),
+    ])  # fmt: skip
+    write_silver(lake, "order_items", d, d, [
+        item("O7", 1, "P1", "2024-03-03T13:00:00", "MEX", "MXN", 1, "200.00", "0", "0.05", "4.00", d),
+    ])  # fmt: skip
+
+
+WRITERS = {DAY1: write_day1, DAY2: write_day2, DAY3: write_day3}
