@@ -1,0 +1,193 @@
+"""Generate one landing date (or one interval of it): every entity plus the manifest.
+
+This is the function the Airflow DAG and the CLI call. Nothing here reads another
+date's files: prior days needed for late orders, shipments and returns are regenerated
+from the seed, so any date can be (re)built alone and gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from retail_kpi.generate import activity, aftersales, fmt, inject, render
+from retail_kpi.generate import orders as od
+from retail_kpi.generate.catalog import products_snapshot
+from retail_kpi.generate.defects import DefectRates
+from retail_kpi.generate.market import fx_rates
+from retail_kpi.generate.population import customers_snapshot
+from retail_kpi.generate.rand import rng
+from retail_kpi.generate.writer import write_json, write_partition
+from retail_kpi.schemas import ENTITIES, column_names
+
+MAX_PRODUCTS = 89_999  # P9xxxx ids are reserved for orphan-key defects
+INTERVAL_ENTITIES = ("orders", "order_items", "web_sessions")
+Progress = Callable[[str], None]
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+def _check(orders: int, customers: int, products: int, fmt_name: str) -> None:
+    if fmt_name not in render.FORMATS:
+        raise ValueError(f"format {fmt_name!r} is not supported; use one of {render.FORMATS}.")
+    if orders < 0 or customers < 1 or not 1 <= products <= MAX_PRODUCTS:
+        raise ValueError(
+            f"volumes out of range (orders={orders}, customers={customers}, products={products}); "
+            f"need orders >= 0, customers >= 1 and 1 <= products <= {MAX_PRODUCTS}."
+        )
+
+
+def _to_utc_seconds(ts: dt.datetime) -> int:
+    if ts.tzinfo is not None:
+        ts = ts.astimezone(dt.UTC).replace(tzinfo=None)
+    return int((ts - dt.datetime(1970, 1, 1)).total_seconds())
+
+
+def _fx(seed: int, day: dt.date) -> dict[str, fmt.Col]:
+    rates = fx_rates(seed, day)
+    n = len(rates)
+    return {
+        "rate_date": fmt.const(day.isoformat(), n),
+        "currency": pa.array(list(rates)),
+        "usd_per_unit": fmt.decimal(np.array(list(rates.values())), 6),
+    }
+
+
+def _hours(window: tuple[int, int] | None) -> range:
+    """UTC hours of the day that overlap the interval (all 24 without one)."""
+    if window is None:
+        return range(24)
+    return range(window[0] // 3600 % 24, (window[1] - 1) // 3600 % 24 + 1)
+
+
+def _orders_and_items(
+    seed: int, vol: od.Volume, day: dt.date, rates: DefectRates, window: tuple[int, int] | None
+) -> dict[str, tuple[dict, list[str]]]:
+    """Orders and lines landing on ``day`` (late ones from earlier days appended last)."""
+    hours = _hours(window)
+    on_time = od.concat([od.hour_orders(seed, vol, day, h) for h in hours], day)
+    late = []
+    for k in range(1, od.MAX_LATE_DAYS + 1):
+        b = od.late_orders(seed, vol, day - dt.timedelta(days=k), rates.late_arriving)
+        late.append(od.select(b, b.delay == k))
+    if window is not None:
+        lo, hi = window
+        on_time = od.select(on_time, (on_time.ts >= lo) & (on_time.ts < hi))
+        late = [
+            od.select(b, (b.ts + b.delay * 86_400 >= lo) & (b.ts + b.delay * 86_400 < hi))
+            for b in late
+        ]
+    both = od.concat([on_time, *late], day)
+    n_on_time = len(on_time.ts)
+    ids = od.order_ids(both)
+    late_rows = np.arange(n_on_time, len(both.ts))
+    late_dates = [str(d) for d in fmt.dates(both.ts[late_rows] // 86_400).to_pylist()]
+    line_late = np.flatnonzero(both.line_order >= n_on_time)
+    line_dates = [late_dates[i - n_on_time] for i in both.line_order[line_late].tolist()]
+    return {
+        "orders": (od.render_orders(both), late_dates),
+        "order_items": (od.render_items(both, vol.products, ids), line_dates),
+    }
+
+
+def _sessions(seed: int, vol: od.Volume, day: dt.date, window: tuple[int, int] | None) -> dict:
+    parts = [
+        activity.hour_sessions(seed, vol.orders, vol.customers, day, h) for h in _hours(window)
+    ]
+    s = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if window is not None:
+        keep = (s["ts"] >= window[0]) & (s["ts"] < window[1])
+        s = {k: v[keep] for k, v in s.items()}
+    return activity.render_sessions(s, day)
+
+
+def generate_day(
+    day: dt.date,
+    out_root: Path,
+    *,
+    seed: int = 42,
+    orders: int = 2000,
+    customers: int = 5000,
+    products: int = 200,
+    defects: DefectRates | None = None,
+    fmt: str = "csv",
+    interval: Interval | None = None,
+    progress: Progress | None = None,
+) -> dict:
+    """Write every landing entity of ``day`` under ``out_root`` and return the manifest.
+
+    With ``interval=(start, end)`` only orders, order lines and sessions whose timestamp
+    falls in [start, end) are written, under ``dt=<day>/interval=<HHMM>/``.
+    """
+    rates = defects if defects is not None else DefectRates()
+    rates.validate()
+    _check(orders, customers, products, fmt)
+    vol = od.Volume(orders, customers, products)
+    window = (
+        None if interval is None else (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
+    )
+    tables = _tables(seed, vol, day, rates, window)
+    counts: dict[str, int] = {}
+    entries: list[dict] = []
+    suffix = "" if window is None else f"interval={interval[0]:%H%M}"  # type: ignore[index]
+    chunk = 0 if window is None else 1 + window[0] % 86_400 // 60
+    for entity, (columns, late_dates) in tables.items():
+        assert list(columns) == column_names(entity), entity
+        built = inject.build(
+            entity,
+            columns,
+            fmt_name=fmt,
+            rates=rates,
+            r=rng(seed, day, f"defects:{entity}", chunk),
+            late_dates=late_dates,
+        )
+        target = Path(out_root) / entity / f"dt={day.isoformat()}"
+        write_partition(
+            target / suffix if suffix else target, {f"{entity}.{fmt}": built.body.chunks()}
+        )
+        counts[entity] = built.body.count()
+        entries += built.entries
+        if progress:
+            progress(
+                f"{day} {suffix or 'day'} {entity}: "
+                f"{counts[entity]} rows, {len(built.entries)} defects"
+            )
+    manifest = {
+        "date": day.isoformat(),
+        "seed": seed,
+        "format": fmt,
+        "interval": None
+        if interval is None
+        else [interval[0].isoformat(), interval[1].isoformat()],
+        "volume": {"orders": orders, "customers": customers, "products": products},
+        "rates": {k: v for k, v in vars(rates).items()},
+        "counts": counts,
+        "defects": entries,
+    }
+    manifest_dir = Path(out_root) / "_manifest" / f"dt={day.isoformat()}"
+    write_json((manifest_dir / suffix if suffix else manifest_dir) / "manifest.json", manifest)
+    return manifest
+
+
+def _tables(
+    seed: int, vol: od.Volume, day: dt.date, rates: DefectRates, window: tuple[int, int] | None
+) -> dict[str, tuple[dict, list[str]]]:
+    """entity -> (columns in contract order, business dates of trailing late rows)."""
+    trans = _orders_and_items(seed, vol, day, rates, window)
+    if window is not None:
+        return {**trans, "web_sessions": (_sessions(seed, vol, day, window), [])}
+    out: dict[str, tuple[dict, list[str]]] = {
+        "customers": (customers_snapshot(seed, vol.customers, day), []),
+        "products": (products_snapshot(seed, vol.products, day), []),
+        **trans,
+        "shipments": (aftersales.shipments(seed, vol, day), []),
+        "returns": (aftersales.returns(seed, vol, day), []),
+        "inventory": (activity.inventory(seed, vol.orders, vol.products, day), []),
+        "web_sessions": (_sessions(seed, vol, day, None), []),
+        "fx_rates": (_fx(seed, day), []),
+    }
+    assert tuple(out) == ENTITIES
+    return out

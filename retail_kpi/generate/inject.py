@@ -1,0 +1,162 @@
+"""Inject an entity's defects and build its file body plus manifest entries.
+
+Each base record draws one uniform; consecutive slices of [0, 1) sized by the kinds'
+rates pick at most one defect per record (so each defect is listed exactly once).
+Late records come in already appended at the end and only get the late kind.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_kpi.generate import defects as d
+from retail_kpi.generate import fmt, mutate, render
+
+#: How the manifest names a record of each entity.
+KEY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id",),
+    "products": ("product_id",),
+    "orders": ("order_id",),
+    "order_items": ("order_id", "line_number"),
+    "shipments": ("shipment_id",),
+    "returns": ("return_id",),
+    "inventory": ("snapshot_date", "warehouse_id", "product_id"),
+    "web_sessions": ("session_id",),
+    "fx_rates": ("rate_date", "currency"),
+}
+KEY_SEPARATOR = "|"
+
+
+@dataclass
+class Built:
+    body: render.FileBody
+    entries: list[dict]
+
+
+def _keys(columns: dict[str, fmt.Col], entity: str, rows: np.ndarray) -> list[str]:
+    idx = pa.array(rows, pa.int64())
+    parts = [columns[c].take(idx).to_pylist() for c in KEY_COLUMNS[entity]]
+    return [KEY_SEPARATOR.join(p) for p in zip(*parts, strict=True)]
+
+
+def _assign(
+    entity: str, rates: d.DefectRates, r: np.random.Generator, n: int
+) -> dict[str, np.ndarray]:
+    """kind -> sorted rows of the base records that get it (disjoint across kinds)."""
+    kinds = [k for k in d.kinds_for(entity) if d.KINDS[k].level != d.LATE]
+    u = r.random(n)
+    out: dict[str, np.ndarray] = {}
+    lo = 0.0
+    for kind in kinds:
+        hi = lo + rates.rate(kind)
+        out[kind] = np.flatnonzero((u >= lo) & (u < hi))
+        lo = hi
+    return out
+
+
+def _set_values(col: fmt.Col, rows: np.ndarray, values: list[str]) -> fmt.Col:
+    """``col`` with ``values`` at ``rows`` (vectorised: a sparse take + coalesce)."""
+    index = np.zeros(len(col), dtype=np.int64)
+    index[rows] = np.arange(1, len(rows) + 1)
+    patch = pa.array([None, *values], pa.string()).take(pa.array(index))
+    return pc.coalesce(patch, col)
+
+
+def _record(fields: list[str], names: list[str], fmt_name: str) -> str:
+    if fmt_name == render.CSV:
+        return render.csv_record(fields)
+    return mutate.dumps({n: (v if v != "" else None) for n, v in zip(names, fields, strict=True)})
+
+
+def build(
+    entity: str,
+    columns: dict[str, fmt.Col],
+    *,
+    fmt_name: str,
+    rates: d.DefectRates,
+    r: np.random.Generator,
+    late_dates: list[str] | None = None,
+) -> Built:
+    """Apply defects to the base rows (all but the trailing late ones) and render the file."""
+    names = list(columns)
+    n_total = len(columns[names[0]])
+    late_dates = late_dates or []
+    n = n_total - len(late_dates)
+    picked = _assign(entity, rates, r, n)
+    u = {k: r.random(len(rows)) for k, rows in picked.items()}
+    entries: list[dict] = []
+    pending: list[tuple[str, np.ndarray, list[str]]] = []  # kind, rows, originals
+
+    for kind, rows in picked.items():
+        spec = d.KINDS[kind]
+        if spec.level != d.VALUE or not len(rows):
+            continue
+        column = spec.targets[entity]
+        original = columns[column].take(pa.array(rows)).to_pylist()
+        new = [mutate.value(kind, v, float(x)) for v, x in zip(original, u[kind], strict=True)]
+        columns[column] = _set_values(columns[column], rows, new)
+        pending.append((kind, rows, original))
+
+    body = render.FileBody(render.header(names, fmt_name), render.lines(columns, fmt_name))
+    inserted: list[tuple[str, int, str]] = []  # kind, base row, original line
+    for kind, rows in picked.items():
+        level = d.KINDS[kind].level
+        if level not in (d.LINE, d.DUPLICATE) or not len(rows):
+            continue
+        texts = body.base.take(pa.array(rows)).to_pylist()
+        for row, text, x in zip(rows.tolist(), texts, u[kind].tolist(), strict=True):
+            if level == d.LINE:
+                body.replace[row] = mutate.line(kind, text, fmt_name, x)
+                pending.append((kind, np.array([row]), [text]))
+                continue
+            copy = text
+            if kind == d.NEAR_DUPLICATE:
+                fields = _fields(text, names, fmt_name)
+                copy = _record(mutate.near_duplicate(fields, names, entity), names, fmt_name)
+            at = min(n, row + 1 + int(x * 50))  # a little later in the file
+            body.insert.append((at, copy.encode()))
+            inserted.append((kind, row, text))
+
+    for kind, rows, original in pending:
+        lines_no = body.final_line(rows)
+        for key, orig, line_no in zip(
+            _keys(columns, entity, rows), original, lines_no, strict=True
+        ):
+            entries.append(_entry(entity, key, kind, orig, int(line_no)))
+    if inserted:
+        rows = np.array([row for _, row, _ in inserted])
+        keys = _keys(columns, entity, rows)
+        for (kind, _, text), key, line_no in zip(
+            inserted, keys, body.inserted_lines(), strict=True
+        ):
+            entries.append(_entry(entity, key, kind, text, int(line_no)))
+    if late_dates:
+        rows = np.arange(n, n_total)
+        for key, day, line_no in zip(
+            _keys(columns, entity, rows), late_dates, body.final_line(rows), strict=True
+        ):
+            entries.append(_entry(entity, key, d.LATE_ARRIVING, day, int(line_no)))
+    entries.sort(key=lambda e: e["source_line"])
+    return Built(body, entries)
+
+
+def _fields(text: str, names: list[str], fmt_name: str) -> list[str]:
+    if fmt_name == render.CSV:
+        return text.split(",")  # duplicated entities never carry quoted text
+    record = json.loads(text)
+    return [record[n] if record[n] is not None else "" for n in names]
+
+
+def _entry(entity: str, key: str, kind: str, original: str | None, line: int) -> dict:
+    return {
+        "entity": entity,
+        "record_key": key,
+        "kind": kind,
+        "original_value": original,
+        "source_line": line,
+    }

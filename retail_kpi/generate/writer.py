@@ -1,0 +1,48 @@
+"""Atomic, idempotent writes: a partition appears whole or not at all.
+
+A partition is written into a hidden sibling folder (``.`` prefix: Spark and the
+cleaning job skip it) and renamed into place; a rerun replaces the previous partition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def write_partition(final_dir: Path, files: dict[str, Iterable[bytes | memoryview]]) -> None:
+    """Write ``files`` (name -> byte chunks) as the whole content of ``final_dir``."""
+    final_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final_dir.parent / f".{final_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for name, chunks in files.items():
+            with open(tmp / name, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+        _swap(tmp, final_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap(new: Path, final_dir: Path) -> None:
+    if final_dir.exists():
+        old = final_dir.parent / f".{final_dir.name}.old-{uuid.uuid4().hex[:8]}"
+        os.rename(final_dir, old)
+        os.rename(new, final_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, final_dir)
+
+
+def write_json(path: Path, payload: dict) -> None:
+    """Write a JSON document atomically (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
