@@ -1,0 +1,49 @@
+"""What a layer hands the runner: one batch of data per suite, plus run parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from retail_kpi import schemas
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Late records may land this many days after their business date before the silver
+#: gate warns that they are suspiciously old (they are still loaded).
+LATE_WINDOW_DAYS = 7
+
+AGE_GROUPS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
+DISCOUNT_BANDS = ("None", "Low", "Medium", "High")
+
+
+@dataclass
+class Batch:
+    """The data one suite validates: a pandas frame (lake layers) or a SQL query."""
+
+    suite: str
+    source: str  # where the rows come from, quoted in messages and audit details
+    frame: pd.DataFrame | None = None
+    query: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def standard_parameters(day: dt.date) -> dict[str, Any]:
+    """Suite parameters every suite may use: the run's dates and the contract's value sets."""
+    return {
+        "business_date": day,
+        "day_before": day - dt.timedelta(days=1),
+        "earliest_late_date": day - dt.timedelta(days=LATE_WINDOW_DAYS),
+        "day_start": dt.datetime.combine(day, dt.time.min),
+        "day_end": dt.datetime.combine(day, dt.time.max),
+        "countries": sorted(schemas.COUNTRIES),
+        "currencies": list(schemas.CURRENCIES),
+        "channels": list(schemas.CHANNELS),
+        "order_statuses": list(schemas.ORDER_STATUSES),
+        "segments": list(schemas.SEGMENTS),
+        "reason_codes": sorted(schemas.REASON_CODES),
+        "age_groups": list(AGE_GROUPS),
+        "discount_bands": list(DISCOUNT_BANDS),
+    }

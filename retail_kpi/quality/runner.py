@@ -1,0 +1,153 @@
+"""``run_gate``: validate one layer of one date, record it, build Data Docs, enforce policy.
+
+Order matters: results are written to the audit table and Data Docs *before* the policy
+raises, so a failed task always leaves its evidence behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+from typing import Any
+
+from retail_kpi import config
+from retail_kpi.config import Settings
+from retail_kpi.quality import gx_context
+from retail_kpi.quality.audit import write_outcomes
+from retail_kpi.quality.batch import Batch, standard_parameters
+from retail_kpi.quality.docs import build_pages, record_run
+from retail_kpi.quality.outcomes import flatten
+from retail_kpi.quality.policy import GateResult, Outcome, QualityGateFailed, failure_message
+from retail_kpi.quality.suites import SuiteSpec, load_suite, to_gx
+
+log = logging.getLogger(__name__)
+
+#: layer -> module with ``batches(settings, day) -> list[Batch]``.
+LAYERS: dict[str, str] = {
+    "landing": "retail_kpi.quality.landing",
+    "silver": "retail_kpi.quality.silver",
+    "warehouse": "retail_kpi.quality.warehouse",
+    "kpi": "retail_kpi.quality.kpi",
+}
+#: How many unexpected values / row keys GX keeps per expectation.
+SAMPLE_SIZE = 20
+
+
+def _sql_url(url: str) -> str:
+    """GX's Postgres datasource wants an SQLAlchemy URL with an explicit driver."""
+    for prefix in ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres://"):
+        if url.startswith(prefix):
+            url = "postgresql://" + url[len(prefix) :]
+    return url.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
+def _batch_definition(context: Any, spec: SuiteSpec, batch: Batch, s: Settings) -> Any:
+    if batch.frame is not None:
+        source = context.data_sources.add_or_update_pandas("lake")
+        asset = source.add_dataframe_asset(name=spec.name)
+    else:
+        source = context.data_sources.add_or_update_postgres(
+            "warehouse", connection_string=_sql_url(s.warehouse_url)
+        )
+        asset = source.add_query_asset(name=spec.name, query=batch.query)
+    return (
+        asset.add_batch_definition_whole_dataframe("all")
+        if batch.frame is not None
+        else (asset.add_batch_definition_whole_table("all"))
+    )
+
+
+def _validate(context: Any, batch: Batch, run_id: Any, s: Settings, day: dt.date) -> Any:
+    """Run one suite on one batch; returns (validation identifier, GX result, spec)."""
+    import great_expectations as gx
+
+    spec = load_suite(batch.suite)
+    suite = context.suites.add(to_gx(spec))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=spec.name, data=_batch_definition(context, spec, batch, s), suite=suite
+        )
+    )
+    result_format: dict[str, Any] = {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": SAMPLE_SIZE,
+    }
+    columns = set(batch.frame.columns) if batch.frame is not None else set(spec.keys)
+    keys = [k for k in spec.keys if k in columns]
+    if keys:
+        result_format["unexpected_index_column_names"] = keys
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=f"{spec.name}_checkpoint",
+            validation_definitions=[definition],
+            result_format=result_format,
+        )
+    )
+    parameters = {**standard_parameters(day), **batch.parameters}
+    result = checkpoint.run(
+        batch_parameters={"dataframe": batch.frame} if batch.frame is not None else None,
+        expectation_parameters=parameters,
+        run_id=run_id,
+    )
+    ((identifier, suite_result),) = result.run_results.items()
+    return identifier, suite_result, spec
+
+
+def run_gate(
+    layer: str, day: dt.date, *, run_id: str, settings: Settings | None = None
+) -> GateResult:
+    """Validate ``layer`` for ``day``; raise :class:`QualityGateFailed` on a blocking failure.
+
+    Every expectation's outcome is written to ``audit.validation_result`` (replacing
+    this run's earlier rows for the same suites) and a Data Docs page is built per suite
+    before the policy is applied, so the evidence exists whatever happens next.
+    """
+    if layer not in LAYERS:
+        raise ValueError(f"Unknown layer {layer!r}; choose one of {', '.join(LAYERS)}.")
+    s = settings or config.settings()
+    gx_context.quiet_gx()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    validated_at = dt.datetime.now(dt.UTC)
+    gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
+    batches: list[Batch] = importlib.import_module(LAYERS[layer]).batches(s, day)
+    context = gx_context.build_context(s)
+    outcomes: list[Outcome] = []
+    identifiers = []
+    for batch in batches:
+        identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, day)
+        identifiers.append((spec.name, identifier))
+        outcomes.extend(flatten(spec, batch, suite_result, layer=layer, day=day))
+    pages = build_pages(context, identifiers)
+    for o in outcomes:
+        o.details["data_docs"] = pages.get(o.suite)
+    index = str(gx_context.docs_dir(s) / "index.html")
+    result = GateResult(layer, day, run_id, tuple(outcomes), index, pages)
+    write_outcomes(s.warehouse_url, run_id, outcomes, validated_at)
+    record_run(s, result, validated_at.isoformat(timespec="seconds"))
+    _log(result)
+    if not result.success:
+        raise QualityGateFailed(failure_message(result), result)
+    return result
+
+
+def _log(result: GateResult) -> None:
+    for o in result.warnings:
+        log.warning(
+            "quality warning: %s.%s%s observed %s",
+            o.suite,
+            o.expectation,
+            f" on {o.column}" if o.column else "",
+            o.observed_value,
+        )
+    failed = len(result.blocking_failures)
+    log.info(
+        "quality gate %s %s: %d expectations, %d blocking failure(s), %d warning(s); Data Docs %s",
+        result.layer,
+        result.day.isoformat(),
+        len(result.outcomes),
+        failed,
+        len(result.warnings),
+        result.data_docs,
+    )

@@ -1,0 +1,191 @@
+"""Tiny hand-written lake data for the quality-gate tests (owned by the quality area).
+
+Rows are written with the silver contract's Arrow types, in the layout the clean job
+uses, so the gates read them exactly as they read Spark's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from retail_kpi import schemas
+from retail_kpi.config import Settings
+
+DAY = dt.date(2026, 1, 5)
+_ARROW = {
+    "string": pa.string(),
+    "int": pa.int32(),
+    "decimal": pa.decimal128(18, 2),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+
+
+def settings_for(tmp: Path, url: str) -> Settings:
+    return Settings(
+        warehouse_url=url,
+        data_dir=tmp,
+        landing_dir=tmp / "landing",
+        lake_dir=tmp / "lake",
+        spark_master="local[2]",
+        seed=42,
+        orders_per_day=10,
+        customers=10,
+        products=5,
+    )
+
+
+def _value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "decimal":
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    return value
+
+
+def write_silver(
+    s: Settings,
+    entity: str,
+    rows: list[dict[str, Any]],
+    day: dt.date = DAY,
+    business_date: dt.date | None = None,
+) -> Path:
+    """Write ``rows`` (missing columns = NULL) to silver/<entity>/dt=/ingest_dt=<day>/."""
+    columns = schemas.SILVER[entity]
+    schema = pa.schema([pa.field(c.name, _ARROW[c.type]) for c in columns])
+    data = {c.name: [_value(c.type, r.get(c.name)) for r in rows] for c in columns}
+    folder = (
+        s.lake_dir
+        / "silver"
+        / entity
+        / f"dt={(business_date or day).isoformat()}"
+        / f"ingest_dt={day.isoformat()}"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "part-00000.parquet"
+    pq.write_table(pa.table(data, schema=schema), path)
+    return path
+
+
+def ts(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC)
+
+
+def customer(cid: str, day: dt.date = DAY) -> dict[str, Any]:
+    return {
+        "customer_id": cid,
+        "is_email_valid": True,
+        "age": 30,
+        "is_age_imputed": False,
+        "age_group": "25-34",
+        "segment": "Consumer",
+        "country_code": "USA",
+        "updated_at": ts(day, 0),
+    }
+
+
+def product(pid: str, day: dt.date = DAY) -> dict[str, Any]:
+    return {
+        "product_id": pid,
+        "product_name": f"Product {pid}",
+        "category": "Shoes",
+        "manufacturing_price_usd": 4.0,
+        "list_price_usd": 10.0,
+        "updated_at": ts(day, 0),
+    }
+
+
+def order(oid: str, cid: str, day: dt.date = DAY, **over: Any) -> dict[str, Any]:
+    row = {
+        "order_id": oid,
+        "customer_id": cid,
+        "order_ts": ts(day),
+        "order_date": day,
+        "country_code": "USA",
+        "currency": "USD",
+        "channel": "web",
+        "status": "completed",
+        "fx_usd_per_unit": 1.0,
+        "total_items": 2,
+        "total_amount_local": 20.0,
+        "total_amount_usd": 20.0,
+        "is_late": False,
+        "ingest_date": day,
+    }
+    row.update(over)
+    return row
+
+
+def item(oid: str, line: int, pid: str, day: dt.date = DAY, **over: Any) -> dict[str, Any]:
+    """A line of 2 units at 10.00, no discount (so gross = net = 20.00)."""
+    row = {
+        "order_id": oid,
+        "line_number": line,
+        "product_id": pid,
+        "order_date": day,
+        "order_ts": ts(day),
+        "country_code": "USA",
+        "currency": "USD",
+        "quantity": 2,
+        "unit_price_local": 10.0,
+        "discount_pct": 0.0,
+        "discount_band": "None",
+        "gross_amount_local": 20.0,
+        "discount_amount_local": 0.0,
+        "net_amount_local": 20.0,
+        "gross_amount_usd": 20.0,
+        "discount_amount_usd": 0.0,
+        "net_amount_usd": 20.0,
+        "cogs_usd": 8.0,
+        "profit_usd": 12.0,
+        "ingest_date": day,
+    }
+    row.update(over)
+    return row
+
+
+def write_reconciliation(
+    s: Settings, entities: dict[str, tuple[int, int, int, int]], day: dt.date = DAY
+) -> Path:
+    """entity -> (in, clean, quarantined, deduplicated); bronze = in."""
+    doc = {
+        "run_id": "test",
+        "landing_date": day.isoformat(),
+        "entities": {
+            e: {
+                "entity": e,
+                "rows_in": n,
+                "rows_bronze": n,
+                "rows_clean": c,
+                "rows_quarantined": q,
+                "rows_deduplicated": d,
+            }
+            for e, (n, c, q, d) in entities.items()
+        },
+    }
+    path = s.lake_dir / "_audit" / "clean" / f"dt={day.isoformat()}" / "reconciliation.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def write_clean_silver(s: Settings, day: dt.date = DAY) -> None:
+    """Two customers, two products, two orders of two lines: everything valid."""
+    write_silver(s, "customers", [customer("C1", day), customer("C2", day)], day)
+    write_silver(s, "products", [product("P1", day), product("P2", day)], day)
+    write_silver(s, "orders", [order("O1", "C1", day), order("O2", "UNKNOWN", day)], day)
+    write_silver(
+        s,
+        "order_items",
+        [item("O1", 1, "P1", day), item("O1", 2, "P2", day), item("O2", 1, "P1", day)],
+        day,
+    )
+    write_reconciliation(s, {"orders": (2, 2, 0, 0), "order_items": (4, 3, 0, 1)}, day)
