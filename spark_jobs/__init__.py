@@ -1,0 +1,1 @@
+"""PySpark jobs: pure DataFrame -> DataFrame transforms and thin ``main()`` scripts."""

@@ -1,0 +1,88 @@
+"""Spark job: ingest one landing date into bronze, clean it into silver, reconcile.
+
+    spark-submit spark_jobs/clean.py --date YYYY-MM-DD --run-id RUN [--landing DIR] [--lake DIR]
+
+One Spark application per run. Every landing line ends up in exactly one place: silver,
+quarantine (with a reason code) or the duplicate log; the counts are read back from what
+was written and must add up, or the job exits non-zero with one sentence saying so.
+Outputs (all replaced on rerun, see docs/DATA_QUALITY.md):
+
+    <lake>/bronze/<entity>/dt=<date>/
+    <lake>/silver/<entity>/dt=<business date>/ingest_dt=<date>/
+    <lake>/quarantine/<entity>/dt=<date>/
+    <lake>/_audit/clean/dt=<date>/{duplicates/<entity>/,reconciliation.json}
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+try:  # the DAG puts the repo on PYTHONPATH; a bare `spark-submit path/clean.py` may not
+    import spark_jobs  # noqa: F401
+except ModuleNotFoundError:  # pragma: no cover - depends on how the script is launched
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pyspark.sql import SparkSession
+
+from retail_kpi.cleaning.reconcile import ReconciliationError
+from retail_kpi.config import settings
+from spark_jobs.common import build_session, fail
+from spark_jobs.ingest import HeaderError
+from spark_jobs.pipeline import run_clean
+
+log = logging.getLogger("spark_jobs.clean")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--date", required=True, type=dt.date.fromisoformat, help="landing date YYYY-MM-DD"
+    )
+    parser.add_argument("--run-id", required=True, help="run id recorded on every output row")
+    parser.add_argument("--landing", help="landing root (default RETAIL_LANDING_DIR)")
+    parser.add_argument("--lake", help="lake root (default RETAIL_LAKE_DIR)")
+    parser.add_argument(
+        "--master", help="Spark master when not run by spark-submit (default SPARK_MASTER)"
+    )
+    return parser.parse_args(argv)
+
+
+def run(spark: SparkSession, day: dt.date, run_id: str, landing: str, lake: str) -> dict[str, Any]:
+    """Ingest + clean + reconcile one landing date; returns the reconciliation report."""
+    return run_clean(spark, day.isoformat(), run_id, landing.rstrip("/"), lake.rstrip("/"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = parse_args(argv)
+    s = settings()
+    landing = args.landing or str(s.landing_dir)
+    lake = args.lake or str(s.lake_dir)
+    spark = build_session(f"retail-clean-{args.date}", master=args.master or s.spark_master)
+    try:
+        report = run(spark, args.date, args.run_id, landing, lake)
+    except (HeaderError, ReconciliationError) as err:
+        fail(str(err))
+    finally:
+        spark.stop()
+    for entity, counts in report["entities"].items():
+        log.info(
+            "%-12s in=%d clean=%d quarantined=%d deduplicated=%d",
+            entity,
+            counts["rows_in"],
+            counts["rows_clean"],
+            counts["rows_quarantined"],
+            counts["rows_deduplicated"],
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Shared Spark helpers: the session builder, silver types and value parsers.
+
+Every parser is a built-in Spark expression (no Python UDFs) and never throws under ANSI
+mode: a value that does not parse becomes NULL, and the caller turns that NULL into a
+quarantine reason instead of letting it through.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from functools import reduce
+
+from pyspark import SparkConf
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from retail_kpi import schemas
+from retail_kpi.cleaning import rules
+
+#: Small-machine defaults; any of them can be overridden with ``--conf`` / spark-submit.
+DEFAULT_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+    "spark.sql.adaptive.skewJoin.enabled": "true",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "2g",
+    "spark.sql.parquet.compression.codec": "snappy",
+}
+
+
+def build_session(app_name: str, master: str | None = None) -> SparkSession:
+    """One session per application; spark-submit/--conf values win over our defaults."""
+    conf = SparkConf()
+    for key, value in DEFAULT_CONF.items():
+        if not conf.contains(key):
+            conf.set(key, value)
+    if master and not conf.contains("spark.master"):
+        conf.setMaster(master)
+    conf.setAppName(app_name)
+    spark = SparkSession.builder.config(conf=conf).getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def fail(message: str) -> None:
+    """Print one sentence for the operator and exit non-zero (no traceback)."""
+    print(f"ERROR: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+# ---- types -------------------------------------------------------------------------
+
+
+def spark_type(entity: str, col: schemas.Column) -> T.DataType:
+    """Spark type of a silver column (decimal precision from the rule table)."""
+    if col.type == "decimal":
+        precision, scale = rules.decimal_type(col.name)
+        return T.DecimalType(precision, scale)
+    simple: dict[str, T.DataType] = {
+        "string": T.StringType(),
+        "int": T.IntegerType(),
+        "timestamp": T.TimestampType(),
+        "date": T.DateType(),
+        "boolean": T.BooleanType(),
+    }
+    return simple[col.type]
+
+
+def silver_schema(entity: str) -> T.StructType:
+    return T.StructType(
+        [T.StructField(c.name, spark_type(entity, c), c.nullable) for c in schemas.SILVER[entity]]
+    )
+
+
+def select_silver(df: DataFrame, entity: str, *extra: str) -> DataFrame:
+    """The output contract: exactly the SILVER columns, typed, in order (+ ``extra``)."""
+    cols = [F.col(c.name).cast(spark_type(entity, c)).alias(c.name) for c in schemas.SILVER[entity]]
+    return df.select(*cols, *extra)
+
+
+def landing_schema(entity: str) -> T.StructType:
+    """All-string schema of a landing entity, in file order (never inferred)."""
+    return T.StructType(
+        [T.StructField(name, T.StringType(), True) for name in schemas.column_names(entity)]
+    )
+
+
+# ---- parsers (NULL when the value does not parse) ----------------------------------------
+
+
+def clean_str(c: Column | str) -> Column:
+    """Trim any whitespace; empty -> NULL."""
+    col = F.col(c) if isinstance(c, str) else c
+    trimmed = F.regexp_replace(col, r"^\s+|\s+$", "")
+    return F.when(trimmed != "", trimmed)
+
+
+def squash(c: Column | str) -> Column:
+    """clean_str plus runs of inner whitespace collapsed to one space (names, cities)."""
+    return F.regexp_replace(clean_str(c), r"\s+", " ")
+
+
+def to_int(c: Column) -> Column:
+    return c.try_cast(T.IntegerType())
+
+
+def to_decimal(c: Column) -> Column:
+    precision, scale = rules.PARSE_DECIMAL
+    return c.try_cast(T.DecimalType(precision, scale))
+
+
+def to_ts(c: Column) -> Column:
+    return F.coalesce(*[F.try_to_timestamp(c, F.lit(fmt)) for fmt in rules.TIMESTAMP_FORMATS])
+
+
+def to_date(c: Column) -> Column:
+    return F.try_to_date(c, rules.DATE_FORMAT)
+
+
+def to_bool(c: Column) -> Column:
+    low = F.lower(c)
+    return F.when(low.isin(*rules.TRUE_VALUES), True).when(low.isin(*rules.FALSE_VALUES), False)
+
+
+def round_money(c: Column) -> Column:
+    """Half-up to cents as decimal(18,2) (Spark's round on decimals is HALF_UP)."""
+    return F.round(c, 2).cast(T.DecimalType(*rules.MONEY))
+
+
+# ---- checks ------------------------------------------------------------------------------
+
+FAILURE = T.StructType(
+    [T.StructField("reason_code", T.StringType()), T.StructField("rule", T.StringType())]
+)
+
+
+def check(failed: Column, reason_code: str, rule: str) -> Column:
+    """A failure struct when ``failed`` is true, else NULL."""
+    assert reason_code in schemas.REASON_CODES, reason_code
+    return F.when(
+        failed, F.struct(F.lit(reason_code).alias("reason_code"), F.lit(rule).alias("rule"))
+    )
+
+
+def first_failure(checks: Iterable[Column]) -> Column:
+    """The first failing check in priority order, NULL when all pass."""
+    items = list(checks)
+    return F.coalesce(*items, F.lit(None).cast(FAILURE)) if items else F.lit(None).cast(FAILURE)
+
+
+def required(df_cols: dict[str, Column], names: Iterable[str]) -> list[Column]:
+    """MISSING_REQUIRED checks for the raw (cleaned) values of ``names``."""
+    return [check(df_cols[n].isNull(), "MISSING_REQUIRED", f"{n} is empty") for n in names]
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    return reduce(lambda a, b: a.unionByName(b), frames)

@@ -1,0 +1,251 @@
+"""Generic part of cleaning: parse fields, pick each row's fate, shape quarantine rows.
+
+Every bronze row ends in exactly one of three places, which is what reconciliation
+counts: ``clean`` (silver), ``quarantine`` (with the first rule it broke) or
+``duplicate`` (removed as an exact or near duplicate of a row that was kept).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from retail_kpi import schemas
+from retail_kpi.cleaning import rules
+from spark_jobs import common as C
+
+CLEAN, QUARANTINE, DUPLICATE = "clean", "quarantine", "duplicate"
+META = ("_source_file", "_source_line", "_raw")
+
+#: field kind -> parser of the trimmed string (NULL = does not parse)
+PARSERS: dict[str, Callable[[Column], Column]] = {
+    "str": lambda c: c,
+    "upper": F.upper,
+    "lower": F.lower,
+    "int": C.to_int,
+    "decimal": C.to_decimal,
+    "ts": C.to_ts,
+    "date": C.to_date,
+    "bool": C.to_bool,
+}
+_TEXT_KINDS = ("str", "upper", "lower", "name")
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one landing column is parsed: ``kind`` and whether a value is required."""
+
+    kind: str = "str"
+    required: bool = False
+
+
+def split_malformed(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
+    """(well-formed rows, malformed rows already carrying their MALFORMED_LINE failure)."""
+    bad = bronze.filter(F.col("_parse_error").isNotNull()).withColumn(
+        "_failure",
+        F.struct(F.lit("MALFORMED_LINE").alias("reason_code"), F.col("_parse_error").alias("rule")),
+    )
+    return bronze.filter(F.col("_parse_error").isNull()), bad
+
+
+def parse_fields(df: DataFrame, fields: dict[str, Field]) -> DataFrame:
+    """Typed columns (same names) + ``_failure`` for missing required / unparseable values.
+
+    Columns not listed keep their cleaned string value; meta columns are kept.
+    """
+    out: list[Column] = []
+    checks: list[Column] = []
+    bad_type: list[Column] = []
+    for name, spec in fields.items():
+        raw = C.squash(name) if spec.kind == "name" else C.clean_str(name)
+        parsed = raw if spec.kind == "name" else PARSERS[spec.kind](raw)
+        out.append(parsed.alias(name))
+        if spec.required:
+            checks.append(C.check(raw.isNull(), "MISSING_REQUIRED", f"{name} is empty"))
+        if spec.kind not in _TEXT_KINDS:
+            bad_type.append(
+                C.check(
+                    raw.isNotNull() & parsed.isNull(),
+                    "BAD_TYPE",
+                    f"{name} is not a valid {spec.kind}",
+                )
+            )
+    return df.select(*out, *META, C.first_failure(checks + bad_type).alias("_failure"))
+
+
+def add_checks(df: DataFrame, checks: Iterable[Column]) -> DataFrame:
+    """Keep the first failure already found, else the first of ``checks`` that fails."""
+    return df.withColumn("_failure", C.first_failure([F.col("_failure"), *checks]))
+
+
+def key_string(entity: str, prefix: str = "") -> Column:
+    """Business key as one string (parts joined by KEY_SEPARATOR); NULL if a part is."""
+    parts = [F.col(prefix + k).cast("string") for k in rules.BUSINESS_KEYS[entity]]
+    any_null = reduce(operator.or_, [p.isNull() for p in parts])
+    return F.when(~any_null, F.concat_ws(rules.KEY_SEPARATOR, *parts))
+
+
+def raw_key(entity: str) -> Column:
+    """Best-effort key cut from the raw line (for malformed lines): the key fields' text."""
+    names = schemas.column_names(entity)
+    fields = F.split(F.col("_raw"), ",")
+    parts = [
+        F.regexp_replace(F.try_element_at(fields, F.lit(names.index(k) + 1)), r'^\s+|\s+$|"', "")
+        for k in rules.BUSINESS_KEYS[entity]
+    ]
+    return F.concat_ws(rules.KEY_SEPARATOR, *parts)
+
+
+def mark_fates(df: DataFrame, entity: str, newest_first: Column | None = None) -> DataFrame:
+    """Add ``_fate`` (clean/quarantine/duplicate), ``_dup_kind``, ``_kept_line``, ``_record_key``.
+
+    Rows sharing a business key compete: valid rows before invalid ones, then (snapshots)
+    the newest ``updated_at``, then the earliest file and line. The winner is clean or
+    quarantined by its own failure; a loser is a duplicate when it is byte-identical to
+    the winner or valid (near duplicate), else it is quarantined for its own failure.
+    Rows without a usable key never compete (they carry their own failure).
+    """
+    key = key_string(entity)
+    group = F.coalesce(key, F.concat(F.lit("\u0000"), F.col("_raw"), F.col("_source_line")))
+    order = [F.col("_failure").isNotNull().asc()]
+    if newest_first is not None:
+        order.append(newest_first.desc_nulls_last())
+    order += [F.col("_source_file").asc(), F.col("_source_line").asc()]
+    w = Window.partitionBy("_group").orderBy(*order)
+    first_raw = F.first("_raw").over(w)
+    first_file = F.first("_source_file").over(w)
+    first_line = F.first("_source_line").over(w)
+    rn = F.row_number().over(w)
+    marked = (
+        df.withColumn("_record_key", key)
+        .withColumn("_group", group)
+        .withColumn("_rn", rn)
+        .withColumn("_kept_file", first_file)
+        .withColumn("_kept_line", first_line)
+        .withColumn("_same_raw", F.col("_raw") == first_raw)
+    )
+    ok = F.col("_failure").isNull()
+    dup_kind = (
+        F.when(F.col("_rn") == 1, F.lit(None))
+        .when(F.col("_same_raw"), F.lit("exact"))
+        .when(ok, F.lit("near"))
+    )
+    fate = (
+        F.when(dup_kind.isNotNull(), F.lit(DUPLICATE))
+        .when(ok, F.lit(CLEAN))
+        .otherwise(F.lit(QUARANTINE))
+    )
+    return (
+        marked.withColumn("_dup_kind", dup_kind)
+        .withColumn("_fate", fate)
+        .drop("_group", "_rn", "_same_raw")
+    )
+
+
+def to_quarantine(df: DataFrame, entity: str, run_id: str, ingest_date: str) -> DataFrame:
+    """Rows carrying ``_failure`` -> the QUARANTINE contract."""
+    record_key = (
+        F.coalesce(F.col("_record_key"), raw_key(entity))
+        if "_record_key" in df.columns
+        else raw_key(entity)
+    )
+    return df.select(
+        F.lit(entity).alias("entity"),
+        record_key.alias("record_key"),
+        F.col("_raw").alias("raw_record"),
+        F.col("_failure.reason_code").alias("reason_code"),
+        F.col("_failure.rule").alias("rule"),
+        F.col("_source_file").alias("source_file"),
+        F.col("_source_line").alias("source_line"),
+        F.lit(run_id).alias("run_id"),
+        F.lit(ingest_date).cast("date").alias("ingest_date"),
+    )
+
+
+def to_duplicates(df: DataFrame, entity: str, run_id: str, ingest_date: str) -> DataFrame:
+    """Rows removed as duplicates -> the dedup log (which row was kept instead)."""
+    return df.select(
+        F.lit(entity).alias("entity"),
+        F.col("_record_key").alias("record_key"),
+        F.col("_dup_kind").alias("duplicate_kind"),
+        F.col("_raw").alias("raw_record"),
+        F.col("_source_file").alias("source_file"),
+        F.col("_source_line").alias("source_line"),
+        F.col("_kept_file").alias("kept_source_file"),
+        F.col("_kept_line").alias("kept_source_line"),
+        F.lit(run_id).alias("run_id"),
+        F.lit(ingest_date).cast("date").alias("ingest_date"),
+    )
+
+
+@dataclass
+class Context:
+    """What one run knows: its landing date, run id and the lookups built so far."""
+
+    day: str  # landing date, ISO
+    run_id: str
+    lookups: dict[str, DataFrame]
+
+
+@dataclass
+class EntityResult:
+    """Where every bronze row of one entity went."""
+
+    entity: str
+    silver: DataFrame  # SILVER columns + dt + ingest_dt (partition columns)
+    quarantine: DataFrame  # QUARANTINE columns
+    duplicates: DataFrame  # dedup log
+
+
+def triage(
+    bronze: DataFrame,
+    entity: str,
+    fields: dict[str, Field],
+    checks: list[Column],
+    newest_first: str | None = None,
+) -> tuple[DataFrame, DataFrame]:
+    """(rows with their fate decided, malformed rows); the first is persisted."""
+    good, malformed = split_malformed(bronze)
+    typed = add_checks(parse_fields(good, fields), checks)
+    marked = mark_fates(typed, entity, F.col(newest_first) if newest_first else None)
+    return marked.persist(), malformed
+
+
+def finish(
+    entity: str,
+    ctx: Context,
+    marked: DataFrame,
+    malformed: DataFrame,
+    conformed: DataFrame,
+    business_date: Column,
+) -> EntityResult:
+    """Assemble the result: ``conformed`` rows with a ``_failure`` go to quarantine."""
+    q = [
+        to_quarantine(malformed, entity, ctx.run_id, ctx.day),
+        to_quarantine(marked.filter(F.col("_fate") == QUARANTINE), entity, ctx.run_id, ctx.day),
+        to_quarantine(conformed.filter(F.col("_failure").isNotNull()), entity, ctx.run_id, ctx.day),
+    ]
+    ok = conformed.filter(F.col("_failure").isNull())
+    silver = C.select_silver(
+        ok.withColumn("dt", business_date).withColumn("ingest_dt", F.lit(ctx.day).cast("date")),
+        entity,
+        "dt",
+        "ingest_dt",
+    )
+    return EntityResult(
+        entity=entity,
+        silver=silver,
+        quarantine=C.union_all(q),
+        duplicates=to_duplicates(
+            marked.filter(F.col("_fate") == DUPLICATE), entity, ctx.run_id, ctx.day
+        ),
+    )
+
+
+def clean_rows(marked: DataFrame) -> DataFrame:
+    return marked.filter(F.col("_fate") == CLEAN)
