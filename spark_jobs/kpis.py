@@ -1,0 +1,158 @@
+"""Spark job: compute the KPI tables of the business dates a run touched.
+
+    spark-submit spark_jobs/kpis.py --date YYYY-MM-DD --run-id RUN [--lake DIR]
+
+Reads the silver lake, recomputes the days and months whose inputs changed (the run date,
+dates that got late rows in this run, and the growth/trailing windows those feed; see
+``retail_kpi.kpi.windows``), and writes ``lake/kpi/<table>/dt=<date>/`` Parquet,
+``lake/kpi_json/dt=<date>/<table>.json`` and ``lake/kpi/_touched/dt=<run date>.json``.
+Definitions live in ``retail_kpi/kpi/catalogue.yaml``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script by spark-submit: make the repo importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pyspark.sql import DataFrame, SparkSession
+
+from retail_kpi.kpi import catalogue, windows
+from spark_jobs import kpi_compute, kpi_io
+from spark_jobs.common import build_session, fail
+
+log = logging.getLogger("kpis")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run recomputes and reads; decided in plain Python before Spark starts."""
+
+    run_date: dt.date
+    available: frozenset[dt.date]
+    touched: tuple[dt.date, ...]
+    days: tuple[dt.date, ...]
+    months: tuple[dt.date, ...]
+    inputs: tuple[dt.date, ...]
+    history: tuple[dt.date, ...] = field(default=())
+
+    def targets(self, period: str) -> list[dt.date]:
+        return list(self.months if period == "month" else self.days)
+
+
+def make_plan(silver_dir: Path, run_date: dt.date) -> Plan:
+    """Touched dates -> recomputed days/months -> input days, restricted to the lake."""
+    available = windows.available_days(silver_dir)
+    touched = windows.touched_days(silver_dir, run_date) & (available | {run_date})
+    days = windows.recompute_days(touched, available, run_date)
+    months = windows.recompute_months(touched, days, available)
+    inputs = windows.input_days(days, months, available)
+    last = max([*days, *inputs], default=run_date)
+    history = sorted(d for d in available if d <= last)
+    return Plan(
+        run_date=run_date,
+        available=frozenset(available),
+        touched=tuple(sorted(touched)),
+        days=tuple(days),
+        months=tuple(months),
+        inputs=tuple(inputs),
+        history=tuple(history),
+    )
+
+
+def write_outputs(
+    tables: dict[str, DataFrame], lake: Path, plan: Plan, run_id: str
+) -> dict[str, int]:
+    """Parquet per table and partition, then JSON per date from what was written."""
+    cat = catalogue.load()
+    kpi_dir = lake / "kpi"
+    counts: dict[str, int] = {}
+    for t in cat.tables:
+        targets = plan.targets(t.period)
+        df = tables[t.name].select(*t.column_names)
+        kpi_io.write_table(df, kpi_dir / t.name, t.date_column, targets)
+        meta = {"run_id": run_id, "run_date": plan.run_date.isoformat(), "grain": list(t.grain)}
+        n = 0
+        for day in targets:
+            rows = kpi_io.partition_rows(kpi_dir / t.name, day, t.column_names)
+            rows.sort(key=lambda r: tuple(str(r[g]) for g in t.grain))
+            kpi_io.write_json(lake, t.name, day, rows, meta)
+            n += len(rows)
+        counts[t.name] = n
+    kpi_io.write_touched(
+        kpi_dir,
+        plan.run_date,
+        {
+            "run_date": plan.run_date,
+            "run_id": run_id,
+            "touched": list(plan.touched),
+            "days": list(plan.days),
+            "months": list(plan.months),
+            "rows": counts,
+        },
+    )
+    return counts
+
+
+def run(spark: SparkSession, lake: Path, run_date: dt.date, run_id: str) -> dict[str, int]:
+    """Compute and write everything for one run; returns rows written per table."""
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    plan = make_plan(lake / "silver", run_date)
+    log.info(
+        "run %s: touched %s -> %d days, %d months, %d input days",
+        run_date,
+        [d.isoformat() for d in plan.touched],
+        len(plan.days),
+        len(plan.months),
+        len(plan.inputs),
+    )
+    tables = kpi_compute.compute(spark, lake / "silver", plan)
+    return write_outputs(tables, lake, plan, run_id)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--date", required=True, help="run (landing) date, YYYY-MM-DD")
+    p.add_argument("--run-id", default="manual", help="pipeline run id, recorded in the outputs")
+    p.add_argument("--lake", default=None, help="lake root (default: RETAIL_LAKE_DIR)")
+    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        run_date = dt.date.fromisoformat(args.date)
+    except ValueError:
+        fail(f"--date {args.date!r} is not a date; use YYYY-MM-DD.")
+    if args.lake:
+        lake = Path(args.lake).resolve()
+    else:
+        from retail_kpi.config import settings
+
+        lake = settings().lake_dir
+    if not (lake / "silver").is_dir():
+        fail(f"No silver lake under {lake}; run the clean job for {args.date} first.")
+    started = time.monotonic()
+    spark = build_session("retail-kpis", args.master)
+    try:
+        counts = run(spark, lake, run_date, args.run_id)
+    finally:
+        spark.stop()
+    log.info("KPIs written in %.1fs: %s", time.monotonic() - started, counts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
