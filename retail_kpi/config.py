@@ -35,6 +35,21 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     "RETAIL_CUSTOMERS": ("5000", "Generator volume: size of the customer base."),
     "RETAIL_PRODUCTS": ("200", "Generator volume: size of the product catalogue."),
     "BI_READER_PASSWORD": ("", "Password of the read-only `bi_reader` role (unset = no login)."),
+    # Operations (retail_kpi/ops, docs/RUNBOOK.md). Read by the DAG files at parse time.
+    "RETAIL_ALERT_CHANNEL": (
+        "auto",
+        "Where failure/deadline alerts go: auto (slack if a webhook is set, else smtp if "
+        "RETAIL_ALERT_EMAIL is set, else log), log, slack or smtp.",
+    ),
+    "RETAIL_ALERT_WEBHOOK_URL": ("", "Slack incoming-webhook URL for alerts (a secret)."),
+    "RETAIL_ALERT_EMAIL": ("", "Comma-separated alert recipients (Airflow `smtp_default`)."),
+    "RETAIL_RUNBOOK_URL": (
+        str(REPO_ROOT / "docs" / "RUNBOOK.md"),
+        "Runbook linked from every alert (a URL or a path).",
+    ),
+    "RETAIL_FRESH_BY": ("06:00", "UTC time of the next day by which a date must be loaded."),
+    "RETAIL_TASK_RETRIES": ("2", "Retries of every pipeline task (exponential backoff)."),
+    "RETAIL_RETRY_DELAY_SECONDS": ("60", "First retry delay; doubles per retry, max 15 min."),
 }
 
 
