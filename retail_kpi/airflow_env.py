@@ -21,6 +21,23 @@ from retail_kpi.config import REPO_ROOT, env
 #: Spark to a cluster or the warehouse to another server.
 SPARK_CONN_ID = "spark"
 WAREHOUSE_CONN_ID = "warehouse"
+#: Where ``make airflow`` serves the UI and API (also used to build alert log links).
+API_HOST = "127.0.0.1"
+API_PORT = 8080
+
+#: Sized for a 2-core machine: at most 4 task processes, 2 per DAG run, one parser
+#: process and one API worker. Spark applications are further limited by the 1-slot
+#: pool ``spark`` (retail_kpi.ops.dag_tasks).
+SMALL_MACHINE = {
+    "AIRFLOW__CORE__PARALLELISM": "4",
+    "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "2",
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "60",
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
+    "AIRFLOW__API__WORKERS": "1",
+    "AIRFLOW__SCHEDULER__MAX_TIS_PER_QUERY": "16",
+}
 
 
 def _venv_bin() -> Path:
@@ -47,9 +64,16 @@ def airflow_env(base: dict[str, str] | None = None) -> dict[str, str]:
         # spark-submit must be the venv's, and the driver must import retail_kpi.
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
+        "AIRFLOW__API__HOST": API_HOST,
+        "AIRFLOW__API__PORT": str(API_PORT),
+        **SMALL_MACHINE,
     }
     for key, value in defaults.items():
         out.setdefault(key, value)
+    out.setdefault(
+        "AIRFLOW__API__BASE_URL",
+        f"http://{out['AIRFLOW__API__HOST']}:{out['AIRFLOW__API__PORT']}",
+    )
     out.setdefault(
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}",
         out["WAREHOUSE_URL"].replace("postgresql+psycopg://", "postgresql://"),

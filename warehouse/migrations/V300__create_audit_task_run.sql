@@ -52,7 +52,7 @@ create or replace view audit.v_dag_run as
 with latest as (
     select distinct on (dag_id, run_id, task_id, map_index) *
     from audit.task_run
-    order by dag_id, run_id, task_id, map_index, try_number desc
+    order by dag_id asc, run_id asc, task_id asc, map_index asc, try_number desc
 )
 
 select
@@ -67,7 +67,7 @@ select
         when bool_or(l.state in ('running', 'up_for_retry')) then 'running'
         else 'success'
     end as state,
-    count(*) as tasks,
+    count(*) as task_count,
     count(*) filter (where l.state = 'success') as tasks_succeeded,
     count(*) filter (where l.state = 'failed') as tasks_failed,
     max(l.try_number) - 1 as max_retries_used,

@@ -1,0 +1,179 @@
+"""Run audit: every task try of every run, in Postgres and as one structured log line.
+
+Wired as Airflow task callbacks (``on_execute``, ``on_success``, ``on_retry``,
+``on_failure``, ``on_skipped``), so it covers Python and Spark tasks alike and the task
+bodies stay free of bookkeeping. Each try is one row of ``audit.task_run``
+(``warehouse/migrations/V300``); ``audit.v_dag_run`` rolls them up per run. Writing the
+audit must never fail a task: when the warehouse is unreachable the log line still says
+everything, and the row is written by the next callback that can reach it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from retail_kpi.config import settings
+
+log = logging.getLogger(__name__)
+
+LOG_PREFIX = "RUN_AUDIT"
+
+_UPSERT = """
+insert into audit.task_run as t (
+    dag_id, run_id, task_id, map_index, try_number, run_type, business_date, state,
+    started_at, finished_at, rows_in, rows_out, rows_quarantined, validation_outcome,
+    error, details
+) values (
+    %(dag_id)s, %(run_id)s, %(task_id)s, %(map_index)s, %(try_number)s, %(run_type)s,
+    %(business_date)s, %(state)s, %(started_at)s, %(finished_at)s, %(rows_in)s, %(rows_out)s,
+    %(rows_quarantined)s, %(validation_outcome)s, %(error)s, %(details)s
+)
+on conflict (dag_id, run_id, task_id, map_index, try_number) do update set
+    state = excluded.state,
+    started_at = least(t.started_at, excluded.started_at),
+    finished_at = excluded.finished_at,
+    rows_in = excluded.rows_in,
+    rows_out = excluded.rows_out,
+    rows_quarantined = excluded.rows_quarantined,
+    validation_outcome = excluded.validation_outcome,
+    error = excluded.error,
+    details = excluded.details
+"""
+
+
+@dataclass
+class TaskRecord:
+    """One task try, as stored in ``audit.task_run``."""
+
+    dag_id: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    run_type: str | None
+    business_date: str | None
+    state: str
+    started_at: str
+    finished_at: str | None = None
+    rows_in: int | None = None
+    rows_out: int | None = None
+    rows_quarantined: int | None = None
+    validation_outcome: str | None = None
+    error: str | None = None
+    details: dict[str, Any] | None = None
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def record_from_context(context: Any, state: str) -> TaskRecord:
+    ti = context["ti"]
+    dag_run = context.get("dag_run")
+    run_type = getattr(dag_run, "run_type", None)
+    start = getattr(ti, "start_date", None)
+    return TaskRecord(
+        dag_id=ti.dag_id,
+        run_id=ti.run_id,
+        task_id=ti.task_id,
+        map_index=int(getattr(ti, "map_index", -1) or -1),
+        try_number=int(getattr(ti, "try_number", 1) or 1),
+        run_type=str(getattr(run_type, "value", run_type)) if run_type else None,
+        business_date=context.get("ds"),
+        state=state,
+        started_at=start.isoformat() if start else _now(),
+    )
+
+
+def write(record: TaskRecord, url: str | None = None) -> bool:
+    """Log the record as one line, then upsert it; False when the database was unreachable."""
+    log.info("%s %s", LOG_PREFIX, json.dumps(asdict(record), sort_keys=True, default=str))
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    from retail_kpi.warehouse.db import WarehouseError, connection
+
+    row = asdict(record)
+    row["details"] = Jsonb(record.details) if record.details is not None else None
+    try:
+        with connection(url or settings().warehouse_url) as conn, conn.transaction():
+            conn.execute(_UPSERT, row)
+    except (psycopg.Error, WarehouseError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.warning("run audit not stored in the warehouse (%s); the line above has it", first)
+        return False
+    return True
+
+
+def _finish(context: Any, state: str) -> TaskRecord:
+    from retail_kpi.pipeline import task_summary
+
+    record = record_from_context(context, state)
+    record.finished_at = _now()
+    exc = context.get("exception")
+    if state == "success":
+        ti = context["ti"]
+        result = ti.xcom_pull(task_ids=ti.task_id, key="return_value")
+        summary = task_summary(ti.task_id, dt.date.fromisoformat(context["ds"]), result)
+        record.rows_in = summary.get("rows_in")
+        record.rows_out = summary.get("rows_out")
+        record.rows_quarantined = summary.get("rows_quarantined")
+        record.validation_outcome = summary.get("validation_outcome")
+        record.details = result if isinstance(result, dict) else None
+    elif exc is not None:
+        text = f"{type(exc).__name__}: {exc}".strip()
+        record.error = text.splitlines()[0][:500]
+        if type(exc).__name__ == "QualityGateFailed":
+            record.validation_outcome = "failed"
+    return record
+
+
+def _safe(fn: Any) -> Any:
+    """Callbacks must never raise: an audit problem is logged, the task state stands."""
+
+    def wrapper(context: Any) -> None:
+        try:
+            fn(context)
+        except Exception:
+            log.exception("run audit callback %s failed", fn.__name__)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+@_safe
+def task_started(context: Any) -> None:
+    """``on_execute_callback``: a try began (also masks this process's secrets)."""
+    from retail_kpi.ops.secrets import mask_known_secrets
+
+    mask_known_secrets()
+    write(record_from_context(context, "running"))
+
+
+@_safe
+def task_succeeded(context: Any) -> None:
+    """``on_success_callback``."""
+    write(_finish(context, "success"))
+
+
+@_safe
+def task_retried(context: Any) -> None:
+    """``on_retry_callback``: this try failed, Airflow will try again (no alert)."""
+    write(_finish(context, "up_for_retry"))
+
+
+@_safe
+def task_failed(context: Any) -> None:
+    """``on_failure_callback``: the final try failed."""
+    write(_finish(context, "failed"))
+
+
+@_safe
+def task_skipped(context: Any) -> None:
+    """``on_skipped_callback`` (dry runs skip the warehouse tasks)."""
+    write(_finish(context, "skipped"))

@@ -1,0 +1,180 @@
+"""The pipeline's tasks, shared by ``retail_daily`` and ``retail_microbatch``.
+
+Both DAGs run the same eight tasks on the business date of their data interval
+(``{{ ds }}``); they differ only in schedule, deadline and defaults. Call
+:func:`add_pipeline_tasks` inside a ``with DAG(...)`` block. Task bodies are calls into
+:mod:`retail_kpi.pipeline`; this module only decides wiring, pools, groups and docs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import Asset, Param, TaskGroup, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from retail_kpi import pipeline
+from retail_kpi.airflow_env import SPARK_CONN_ID
+from retail_kpi.config import env
+from retail_kpi.ops import alerts, audit
+from retail_kpi.ops.spark import DateLockedSparkSubmitOperator
+
+DAY = "{{ ds }}"
+SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
+SPARK_CONF = {"spark.ui.enabled": "false"}
+#: One Spark application at a time per Airflow installation (2-core machines).
+SPARK_POOL = "spark"
+SPARK_POOL_SLOTS = 1
+MAX_RETRY_DELAY = timedelta(minutes=15)
+BACKOFF_MULTIPLIER = 2.0
+
+#: Updated when a business date has been loaded and passed the warehouse gate; the
+#: event's ``extra`` carries the date. Downstream DAGs (BI refresh) schedule on it.
+WAREHOUSE_DATE = Asset(name="retail_warehouse_date", uri="retail://warehouse/dw/date")
+
+
+def default_args() -> dict[str, Any]:
+    """Retries with exponential backoff; audit on every try; alert on the final failure."""
+    return {
+        "owner": "data-platform",
+        "retries": int(env("RETAIL_TASK_RETRIES")),
+        "retry_delay": timedelta(seconds=int(env("RETAIL_RETRY_DELAY_SECONDS"))),
+        "retry_exponential_backoff": BACKOFF_MULTIPLIER,
+        "max_retry_delay": MAX_RETRY_DELAY,
+        "on_execute_callback": audit.task_started,
+        "on_success_callback": audit.task_succeeded,
+        "on_retry_callback": audit.task_retried,
+        "on_failure_callback": [audit.task_failed, alerts.notify_task_failure],
+        "on_skipped_callback": audit.task_skipped,
+    }
+
+
+def params(orders_default: int | None = None) -> dict[str, Param]:
+    """Run parameters shown in the trigger form (and accepted by backfills' --dag-run-conf)."""
+    return {
+        "orders_per_day": Param(
+            orders_default,
+            type=["null", "integer"],
+            minimum=0,
+            title="Orders per day",
+            description="Generator volume (orders); empty = RETAIL_ORDERS_PER_DAY.",
+        ),
+        "seed": Param(
+            None,
+            type=["null", "integer"],
+            title="Seed",
+            description="Generator seed; empty = RETAIL_SEED. Same seed + date = same bytes.",
+        ),
+        "defect_scale": Param(
+            1.0,
+            type="number",
+            minimum=0,
+            title="Defect scale",
+            description="Multiplier of all default defect rates; 0 = clean data.",
+        ),
+        "defect_rates": Param(
+            {},
+            type="object",
+            title="Defect rates",
+            description="Per-kind overrides applied after the scale, e.g. "
+            '{"late_arriving": 0.05, "exact_duplicate": 0}. Kinds: see docs/DATA.md.',
+        ),
+        "dry_run": Param(
+            False,
+            type="boolean",
+            title="Dry run",
+            description="Generate, clean, compute and validate, but skip the warehouse load "
+            "(the warehouse is not touched and no asset event is emitted).",
+        ),
+    }
+
+
+def _run() -> tuple[dt.date, str, dict[str, Any]]:
+    """(business date, run id, params) of the running task."""
+    ctx = get_current_context()
+    return dt.date.fromisoformat(ctx["ds"]), ctx["run_id"], dict(ctx["params"])
+
+
+def _spark(task_id: str, job: str, doc: str) -> DateLockedSparkSubmitOperator:
+    return DateLockedSparkSubmitOperator(
+        task_id=task_id,
+        doc_md=doc,
+        conn_id=SPARK_CONN_ID,
+        application=pipeline.spark_job(job),
+        application_args=SPARK_ARGS,
+        conf=SPARK_CONF,
+        name=f"retail-{job}-{DAY}",
+        env_vars={"PYSPARK_PYTHON": sys.executable},
+        pool=SPARK_POOL,
+    )
+
+
+def add_pipeline_tasks() -> None:
+    """Add the eight tasks, in four task groups, to the DAG being defined."""
+
+    @task(task_id="generate_landing")
+    def generate_landing() -> dict:
+        """Write the day's raw files and defect manifest under the landing folder."""
+        day, run_id, params = _run()
+        return pipeline.generate_landing(day, run_id=run_id, params=params)
+
+    @task(task_id="validate_landing")
+    def validate_landing() -> dict:
+        """Landing gate: schema, non-empty, row counts within the manifest's band."""
+        day, run_id, _ = _run()
+        return pipeline.validate_layer("landing", day, run_id=run_id)
+
+    @task(task_id="validate_silver")
+    def validate_silver() -> dict:
+        """Silver gate: keys, value sets, ranges, referential integrity, reconciliation."""
+        day, run_id, _ = _run()
+        return pipeline.validate_layer("silver", day, run_id=run_id)
+
+    @task(task_id="validate_kpis")
+    def validate_kpis() -> dict:
+        """KPI gate: rates in [0, 1], sums reconcile with silver, no unexpected NULLs."""
+        day, run_id, _ = _run()
+        return pipeline.validate_layer("kpi", day, run_id=run_id)
+
+    @task(task_id="load_warehouse")
+    def load_warehouse() -> dict:
+        """COPY into staging, then replace the date's rows in one transaction per date."""
+        day, run_id, params = _run()
+        if params.get("dry_run"):
+            raise AirflowSkipException("dry run: the warehouse is not touched")
+        return pipeline.load_warehouse(day, run_id=run_id)
+
+    @task(task_id="validate_warehouse", outlets=[WAREHOUSE_DATE])
+    def validate_warehouse() -> dict:
+        """Warehouse gate; on success publishes the date (asset event) for BI refreshes."""
+        day, run_id, params = _run()
+        if params.get("dry_run"):
+            raise AirflowSkipException("dry run: nothing was loaded")
+        result = pipeline.validate_layer("warehouse", day, run_id=run_id)
+        events = get_current_context()["outlet_events"]
+        events[WAREHOUSE_DATE].extra = {"date": day.isoformat(), "run_id": run_id}
+        return result
+
+    with TaskGroup("landing", prefix_group_id=False, tooltip="raw files + landing gate"):
+        landing = generate_landing() >> validate_landing()
+    with TaskGroup("silver", prefix_group_id=False, tooltip="Spark clean + silver gate"):
+        clean = _spark(
+            "clean_silver",
+            "clean",
+            "Spark: ingest landing → bronze, clean/conform → silver, quarantine with reasons.",
+        )
+        silver = clean >> validate_silver()
+    with TaskGroup("kpis", prefix_group_id=False, tooltip="Spark KPIs + KPI gate"):
+        compute = _spark(
+            "compute_kpis", "kpis", "Spark: KPI tables for the dates this run touched."
+        )
+        kpis = compute >> validate_kpis()
+    with TaskGroup("warehouse", prefix_group_id=False, tooltip="load + warehouse gate"):
+        load = load_warehouse()
+        load >> validate_warehouse()
+    landing >> clean
+    silver >> compute
+    kpis >> load
