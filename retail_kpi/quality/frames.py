@@ -37,11 +37,12 @@ def empty_frame(columns: tuple[schemas.Column, ...]) -> pd.DataFrame:
 
 
 def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """Data files under ``directory``, interval sub-folders included; ``_``/``.`` skipped."""
     if not directory.is_dir():
         return []
     return sorted(
         p
-        for p in directory.iterdir()
+        for p in directory.rglob("*")
         if p.is_file() and p.name.endswith(suffixes) and not p.name.startswith(("_", "."))
     )
 
@@ -61,8 +62,21 @@ def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, 
             # landing gate checks the file's shape and volume, not each line.
             parts.append(pd.read_csv(f, dtype=str, keep_default_na=False, on_bad_lines="skip"))
         else:
-            parts.append(pd.read_json(f, lines=True, dtype=False).astype("string"))
+            parts.append(_read_jsonl(f))
     return pd.concat(parts, ignore_index=True), str(folder)
+
+
+def _read_jsonl(path: Path) -> pd.DataFrame:
+    """JSON lines as text values; a line that is not JSON is skipped like a bad CSV line."""
+    rows = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+    frame = pd.DataFrame(rows, dtype=object)
+    return frame.map(lambda v: "" if v is None else str(v))
 
 
 def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:

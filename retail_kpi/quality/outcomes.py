@@ -63,6 +63,11 @@ def flatten(
         if error:
             details["error"] = error
         count = result.get("unexpected_count")
+        observed = describe_observed(result)
+        if exp.type == "unexpected_rows_expectation" and not error:
+            count = int(result.get("observed_value") or 0)
+            observed = f"{count} unexpected row{'s' if count != 1 else ''}"
+            details["description"] = kwargs.get("description")
         rows.append(
             (
                 index,
@@ -72,7 +77,7 @@ def flatten(
                     column=exp.column,
                     policy=exp.policy,
                     success=bool(doc.get("success")) and not error,
-                    observed_value=f"error: {error}" if error else describe_observed(result),
+                    observed_value=f"error: {error}" if error else observed,
                     unexpected_count=int(count) if count is not None else None,
                     details=details,
                 ),

@@ -120,6 +120,8 @@ def failure_message(result: GateResult) -> str:
     failures = result.blocking_failures
     first = failures[0]
     column = f" on column {first.column}" if first.column else ""
+    if first.details.get("description"):
+        column += f" ({first.details['description']})"
     more = ""
     if len(failures) > 1:
         others = ", ".join(

@@ -19,6 +19,7 @@ from retail_kpi.quality.batch import Batch, standard_parameters
 from retail_kpi.quality.docs import build_pages, record_run
 from retail_kpi.quality.outcomes import flatten
 from retail_kpi.quality.policy import GateResult, Outcome, QualityGateFailed, failure_message
+from retail_kpi.quality.sql_samples import attach_samples
 from retail_kpi.quality.suites import SuiteSpec, load_suite, to_gx
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,10 @@ def _batch_definition(context: Any, spec: SuiteSpec, batch: Batch, s: Settings) 
         source = context.data_sources.add_or_update_postgres(
             "warehouse", connection_string=_sql_url(s.warehouse_url)
         )
-        asset = source.add_query_asset(name=spec.name, query=batch.query)
+        query = str(batch.query)
+        if not query.lstrip().lower().startswith("select "):  # GX only accepts SELECT ...
+            query = f"select * from ({query}) as batch_rows"
+        asset = source.add_query_asset(name=spec.name, query=query)
     return (
         asset.add_batch_definition_whole_dataframe("all")
         if batch.frame is not None
@@ -118,7 +122,9 @@ def run_gate(
     for batch in batches:
         identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, day)
         identifiers.append((spec.name, identifier))
-        outcomes.extend(flatten(spec, batch, suite_result, layer=layer, day=day))
+        flat = flatten(spec, batch, suite_result, layer=layer, day=day)
+        attach_samples(s.warehouse_url, batch, flat, SAMPLE_SIZE)
+        outcomes.extend(flat)
     pages = build_pages(context, identifiers)
     for o in outcomes:
         o.details["data_docs"] = pages.get(o.suite)

@@ -1,0 +1,68 @@
+"""Landing gate: the raw files of one date have the right shape and the expected volume.
+
+Landing data is dirty on purpose (the generator injects defects the clean step must
+quarantine), so only structure and volume block here: the header, a non-empty file and
+a row count within a band of the manifest's count. Values that do not parse as their
+type are warnings with a tolerance: a surge of them is worth a look, a few are normal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from retail_kpi import paths, schemas
+from retail_kpi.config import Settings
+from retail_kpi.quality.batch import Batch
+from retail_kpi.quality.frames import read_json, read_landing
+
+#: Parsed rows may differ from the manifest's count by this share (a malformed line is
+#: dropped by the parser but counted by the generator) before the gate blocks.
+ROW_COUNT_TOLERANCE = 0.05
+
+
+def manifest_counts(s: Settings, day: dt.date) -> dict[str, int] | None:
+    """Rows per entity the generator wrote for ``day`` (daily or summed interval manifests)."""
+    daily = paths.manifest(s, day)
+    docs: list[dict[str, Any]] = []
+    if daily.is_file():
+        docs = [read_json(daily) or {}]
+    else:
+        docs = [read_json(p) or {} for p in sorted(daily.parent.glob("interval=*/manifest.json"))]
+    if not docs:
+        return None
+    totals: dict[str, int] = {}
+    for doc in docs:
+        for entity, count in (doc.get("counts") or {}).items():
+            totals[entity] = totals.get(entity, 0) + int(count)
+    return totals
+
+
+def row_band(expected: int | None) -> tuple[int, int | None]:
+    """(min, max) rows accepted; without a manifest only "not empty" can be checked."""
+    if expected is None:
+        return 1, None
+    slack = max(1, round(expected * ROW_COUNT_TOLERANCE))
+    return max(0, expected - slack), expected + slack
+
+
+def batches(s: Settings, day: dt.date) -> list[Batch]:
+    counts = manifest_counts(s, day)
+    out = []
+    for entity in schemas.ENTITIES:
+        frame, where = read_landing(s, entity, day)
+        low, high = row_band(None if counts is None else counts.get(entity))
+        out.append(
+            Batch(
+                f"landing_{entity}",
+                where,
+                frame=frame,
+                parameters={
+                    "landing_columns": schemas.column_names(entity),
+                    "min_rows": low,
+                    "max_rows": high,
+                    "manifest": str(paths.manifest(s, day)) if counts else "missing",
+                },
+            )
+        )
+    return out
