@@ -3,7 +3,9 @@
 A version is identified by (natural id, updated_at) and keyed by a hash of both
 (``dw.version_key``), so the result depends only on the set of snapshots loaded,
 not on their order or on reruns. After inserting new versions, valid_to/is_current
-are recomputed for the ids touched: valid_to = next version's valid_from.
+are recomputed for the ids touched: valid_to = next version's valid_from. Snapshot rows
+identical to a stored version are dropped first, so a daily snapshot of unchanged
+customers costs one join.
 """
 
 from __future__ import annotations
@@ -41,75 +43,129 @@ def _ids(names: list[str]) -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(n) for n in names)
 
 
-def _insert_versions(conn: psycopg.Connection, spec: Scd2Spec, staged: sql.Identifier) -> int:
+def _fmt(spec: Scd2Spec, staged: sql.Identifier) -> dict[str, sql.Composable]:
     attrs = spec.attributes
     changing = [a for a in attrs if a not in (spec.id_column, "updated_at")]
-    stmt = sql.SQL(
-        """
-        insert into {dim} ({key}, {cols}, valid_from, valid_to, is_current)
-        select dw.version_key(s.{id}, s.updated_at), {s_cols}, s.updated_at, {eot}, false
-        from (
-            select distinct on ({id}, updated_at) *
-            from {staged}
-            order by {id}, updated_at, {cols}
-        ) as s
-        on conflict ({id}, valid_from) do update set {assign}
-        where ({d_changing}) is distinct from ({x_changing})
-        """
-    ).format(
-        dim=sql.Identifier("dw", spec.table),
-        key=sql.Identifier(spec.key_column),
-        id=sql.Identifier(spec.id_column),
-        cols=_ids(attrs),
-        s_cols=sql.SQL(", ").join(sql.Identifier("s", a) for a in attrs),
-        eot=sql.Literal(END_OF_TIME),
-        staged=staged,
-        assign=sql.SQL(", ").join(
-            sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(a)) for a in changing
-        ),
-        d_changing=sql.SQL(", ").join(sql.Identifier(spec.table, a) for a in changing),
-        x_changing=sql.SQL(", ").join(sql.Identifier("excluded", a) for a in changing),
-    )
-    return conn.execute(stmt).rowcount
-
-
-def _recompute_validity(conn: psycopg.Connection, spec: Scd2Spec, staged: sql.Identifier) -> None:
-    """valid_to/is_current from the version order; two passes keep one current row at a time."""
-    values = {
+    return {
         "dim": sql.Identifier("dw", spec.table),
         "key": sql.Identifier(spec.key_column),
         "id": sql.Identifier(spec.id_column),
         "staged": staged,
         "eot": sql.Literal(END_OF_TIME),
+        "cols": _ids(attrs),
+        "s_cols": sql.SQL(", ").join(sql.Identifier("s", a) for a in attrs),
+        "assign": sql.SQL(", ").join(
+            sql.SQL("{c} = s.{c}").format(c=sql.Identifier(a)) for a in changing
+        ),
+        "d_attrs": sql.SQL(", ").join(sql.Identifier("d", a) for a in changing),
+        "s_attrs": sql.SQL(", ").join(sql.Identifier("s", a) for a in changing),
     }
+
+
+def _drop_known(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> None:
+    """Forget staged rows identical to a stored version: a daily snapshot is mostly those."""
+    conn.execute(
+        sql.SQL(
+            "delete from {staged} as s using {dim} as d"
+            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
+            " and ({d_attrs}) is not distinct from ({s_attrs})"
+        ).format(**f)
+    )
+
+
+def _correct_versions(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> int:
+    """A known (id, updated_at) with other attributes is a correction: update in place."""
+    n = conn.execute(
+        sql.SQL(
+            "update {dim} as d set {assign} from {staged} as s"
+            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
+        ).format(**f)
+    ).rowcount
+    conn.execute(
+        sql.SQL(
+            "delete from {staged} as s using {dim} as d"
+            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
+        ).format(**f)
+    )
+    return n
+
+
+def _insert_versions(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> int:
+    """Insert new versions with their final validity, after closing the versions they follow.
+
+    The new timeline of every id touched is computed once (stored + new versions,
+    valid_to = next valid_from). Stored rows whose validity changes are updated first
+    (losing is_current), then the new rows go in, so the one-current-row index and the
+    no-overlap constraint hold after every statement (nothing waits for commit).
+    """
     conn.execute(
         sql.SQL(
             """
-            create temp table scd_validity on commit drop as
-            select {key} as version_key,
-                coalesce(lead(valid_from) over w, {eot}::timestamptz) as new_valid_to
-            from {dim}
-            where {id} in (select {id} from {staged})
-            window w as (partition by {id} order by valid_from)
+            create temp table scd_timeline on commit drop as
+            select v.*, coalesce(lead(v.valid_from) over w, {eot}::timestamptz) as new_valid_to
+            from (
+                select {id} as natural_id, valid_from, {key} as version_key, true as is_stored
+                from {dim} where {id} in (select {id} from {staged})
+                union all
+                select distinct {id}, updated_at, null::bigint, false from {staged}
+            ) as v
+            window w as (partition by v.natural_id order by v.valid_from)
             """
-        ).format(**values)
+        ).format(**f)
     )
-    for becomes_current in (False, True):
-        conn.execute(
-            sql.SQL(
-                """
-                update {dim} as d
-                set valid_to = v.new_valid_to, is_current = (v.new_valid_to = {eot}::timestamptz)
-                from scd_validity as v
-                where d.{key} = v.version_key
-                    and (v.new_valid_to = {eot}::timestamptz) = %s
-                    and (d.valid_to, d.is_current)
-                        is distinct from (v.new_valid_to, v.new_valid_to = {eot}::timestamptz)
-                """
-            ).format(**values),
-            (becomes_current,),
-        )
-    conn.execute("drop table scd_validity")
+    conn.execute("analyze scd_timeline")  # temp tables have no statistics otherwise
+    conn.execute(
+        sql.SQL(
+            """
+            update {dim} as d
+            set valid_to = t.new_valid_to, is_current = (t.new_valid_to = {eot}::timestamptz)
+            from scd_timeline as t
+            where t.is_stored and d.{key} = t.version_key and d.valid_to <> t.new_valid_to
+            """
+        ).format(**f)
+    )
+    n = conn.execute(
+        sql.SQL(
+            """
+            insert into {dim} ({key}, {cols}, valid_from, valid_to, is_current)
+            select dw.version_key(s.{id}, s.updated_at), {s_cols}, s.updated_at,
+                t.new_valid_to, t.new_valid_to = {eot}::timestamptz
+            from (
+                select distinct on ({id}, updated_at) * from {staged}
+                order by {id}, updated_at, {cols}
+            ) as s
+            inner join scd_timeline as t
+                on t.natural_id = s.{id} and t.valid_from = s.updated_at and not t.is_stored
+            """
+        ).format(**f)
+    ).rowcount
+    conn.execute("drop table scd_timeline")
+    return n
+
+
+class TimelineError(RuntimeError):
+    """An SCD2 timeline broke its invariants; the load is rolled back."""
+
+
+def _verify_timeline(
+    conn: psycopg.Connection, spec: Scd2Spec, f: dict[str, sql.Composable]
+) -> None:
+    """For every id just merged: versions chain without gap or overlap, last one current."""
+    bad = conn.execute(
+        sql.SQL(
+            """
+            select count(*) from (
+                select valid_to, is_current, lead(valid_from) over w as next_from
+                from {dim} where {id} in (select {id} from {staged})
+                window w as (partition by {id} order by valid_from)
+            ) as t
+            where (t.next_from is null) <> (t.valid_to = {eot}::timestamptz and t.is_current)
+                or (t.next_from is not null and (t.valid_to <> t.next_from or t.is_current))
+            """
+        ).format(**f)
+    ).fetchone()
+    if bad and bad[0]:
+        raise TimelineError(f"{bad[0]} versions of dw.{spec.table} break the SCD2 timeline.")
 
 
 def merge_scd2(conn: psycopg.Connection, spec: Scd2Spec, snapshot: pa.Table) -> int:
@@ -123,7 +179,11 @@ def merge_scd2(conn: psycopg.Connection, spec: Scd2Spec, snapshot: pa.Table) -> 
         )
     )
     copy_table(conn, staged, snapshot, spec.attributes)
-    changed = _insert_versions(conn, spec, staged)
-    _recompute_validity(conn, spec, staged)
+    conn.execute(sql.SQL("analyze {}").format(staged))
+    f = _fmt(spec, staged)
+    _drop_known(conn, f)
+    changed = _correct_versions(conn, f)
+    changed += _insert_versions(conn, f)
+    _verify_timeline(conn, spec, f)
     conn.execute(sql.SQL("drop table {}").format(staged))
     return changed

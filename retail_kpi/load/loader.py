@@ -34,6 +34,22 @@ class LoadError(WarehouseError):
     """The silver data cannot be loaded as is; the message says why."""
 
 
+class Phases:
+    """Wall time per load phase, logged so that a slow load says where time went."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._mark
+        self._mark = now
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v:.2f}s" for k, v in self.seconds.items())
+
+
 @dataclass
 class EntityCounts:
     rows_in: int = 0
@@ -79,7 +95,7 @@ def _load_fact_days(
         _check_dates(spec, d, data.num_rows, data[spec.date_column])
         rows = spec.transform(ctx, d, data, read)
         target = partitions.create_staged_day(conn, spec.table, spec.date_column, d)
-        copy_table(conn, target.staged, rows)
+        copy_table(conn, target.staged, rows, freeze=True)
         staged.append(target)
         counts.rows_in += rows_in
         counts.rows_deduplicated += dups
@@ -128,11 +144,16 @@ def _write_audit(
 
 
 def _load(
-    conn: psycopg.Connection, s: config.Settings, day: dt.date, counts: dict[str, EntityCounts]
+    conn: psycopg.Connection,
+    s: config.Settings,
+    day: dt.date,
+    plan: dict[str, list[dt.date]],
+    counts: dict[str, EntityCounts],
+    phases: Phases,
 ) -> None:
-    plan = _plan(s, day)
     xact_lock(conn, f"load:{day.isoformat()}")
     xact_lock(conn, _DIMENSIONS_LOCK)
+    phases.done("lock wait")
     all_days = [day, *(d for days in plan.values() for d in days)]
     conn.execute("select dw.populate_dim_date(%s, %s)", (min(all_days), max(all_days)))
     for spec in (dims.CUSTOMER, dims.PRODUCT):
@@ -140,16 +161,20 @@ def _load(
         n = dims.merge_scd2(conn, spec, snapshot)
         counts[spec.table] = EntityCounts(snapshot.num_rows, 0, n, [day.isoformat()])
     ctx = KeyContext.load(conn)
+    phases.done("dimensions")
     staged: list[partitions.StagedDay] = []
     for spec in FACTS:
         counts[spec.table], new = _load_fact_days(conn, s, spec, plan[spec.table], ctx)
         staged += new
+        phases.done(spec.table)
     for target in staged:  # swaps last: the exclusive locks are held only until commit
         partitions.swap_in(conn, target)
+    phases.done("swap")
     sales_days = plan["fct_order_line"]
     counts["kpi_daily_sales"] = EntityCounts(
         0, 0, kpi.refresh_daily_sales(conn, sales_days), [d.isoformat() for d in sales_days]
     )
+    phases.done("kpi")
     if not any(c.rows_in for c in counts.values()):
         raise LoadError(
             f"No silver data for landing date {day} under {s.silver_dir}; run the clean step first."
@@ -178,19 +203,21 @@ def load_date(
     """Load everything landing date ``day`` brought; returns rows loaded per table."""
     s = settings or config.settings()
     started = dt.datetime.now(dt.UTC)
-    clock = time.perf_counter()
+    phases = Phases()
     counts: dict[str, EntityCounts] = {}
     with connection(s.warehouse_url) as conn:
         plan = _plan(s, day)
         for spec in FACTS:
             partitions.ensure_months(conn, spec.table, spec.date_column, plan[spec.table])
+        phases.done("partitions")
         try:
             with conn.transaction():
-                _load(conn, s, day, counts)
+                _load(conn, s, day, plan, counts, phases)
                 _write_audit(conn, run_id, day, counts, "success", started)
+            phases.done("commit")
         except Exception as exc:
             _record_failure(conn, run_id, day, counts or {"*": EntityCounts()}, started, exc)
             raise
     result = {table: c.rows_loaded for table, c in counts.items()}
-    log.info("loaded %s in %.2fs: %s", day, time.perf_counter() - clock, result)
+    log.info("loaded %s: %s (%s)", day, result, phases)
     return result
