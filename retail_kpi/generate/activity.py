@@ -110,7 +110,7 @@ def inventory(seed: int, orders: int, n_products: int, day: dt.date) -> dict[str
         "snapshot_date": fmt.const(day.isoformat(), n),
         "country": fmt.take(COUNTRY_CODES, country),
         "warehouse_id": fmt.take(warehouses, country),
-        "product_id": product_ids(n_products).take(product),
+        "product_id": fmt.take(product_ids(n_products), product),
         "on_hand": fmt.ints(on_hand),
         "on_order": fmt.ints(on_order),
         "reorder_point": fmt.ints(reorder),

@@ -68,7 +68,7 @@ def shipments(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
     )
     return {
         "shipment_id": fmt.join(f"H{day:%Y%m%d}", fmt.zero_padded(np.arange(n), 8)),
-        "order_id": order_ids(o).filter(keep),
+        "order_id": order_ids(o).filter(fmt.arrow(keep)),
         "carrier": fmt.take(CARRIERS, carrier),
         "promised_days": fmt.ints(promised),
         "shipped_ts": fmt.timestamps(shipped),
@@ -99,7 +99,7 @@ def returns(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
         net = o.unit_cents[rows] * (100 - o.discount[rows]) / 100
         parts.append(
             {
-                "order_id": order_ids(o).take(o.line_order[rows]),
+                "order_id": fmt.take(order_ids(o), o.line_order[rows]),
                 "line_number": o.line_number[rows],
                 "product": o.product[rows],
                 "quantity": qty,
@@ -118,7 +118,7 @@ def returns(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
         "return_id": fmt.join(f"R{day:%Y%m%d}", fmt.zero_padded(np.arange(n), 8)),
         "order_id": pa.concat_arrays([p["order_id"] for p in parts]),
         "line_number": fmt.ints(cat["line_number"]),
-        "product_id": product_ids(vol.products).take(cat["product"]),
+        "product_id": fmt.take(product_ids(vol.products), cat["product"]),
         "return_ts": fmt.timestamps(ts),
         "quantity": fmt.ints(cat["quantity"]),
         "reason": fmt.take(RETURN_REASONS, cat["reason"]),

@@ -7,6 +7,7 @@ decimals) so files are byte-stable and fast to build.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import numpy as np
@@ -16,11 +17,33 @@ import pyarrow.compute as pc
 Col = pa.Array  # a pa.StringArray without nulls ("" = missing)
 
 DATE_FORMAT = "%Y-%m-%d"
+_UNIX_EPOCH = dt.date(1970, 1, 1)
+
+
+def arrow(values: np.ndarray) -> pa.Array:
+    """numpy int/bool -> Arrow without a copy through Python objects."""
+    v = np.asarray(values)
+    if v.dtype == np.bool_:
+        bits = np.packbits(v, bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(v), [None, pa.py_buffer(bits)])
+    v = np.ascontiguousarray(v, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(v), [None, pa.py_buffer(v)])
+
+
+SMALL_INTS = 1 << 17  # integers below this are formatted by table lookup
+
+
+@lru_cache(maxsize=1)
+def _numbers() -> pa.Array:
+    return pa.array([str(i) for i in range(SMALL_INTS)])
 
 
 def ints(values: np.ndarray) -> Col:
-    """Integers as decimal text."""
-    return pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
+    """Integers as decimal text (a table lookup for the common small non-negative case)."""
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) and v.min() >= 0 and v.max() < SMALL_INTS:
+        return _numbers().take(arrow(v))
+    return pc.cast(arrow(v), pa.string())
 
 
 def zero_padded(values: np.ndarray, width: int) -> Col:
@@ -49,10 +72,10 @@ def fixed2(hundredths: np.ndarray) -> Col:
     v = np.asarray(hundredths, dtype=np.int64)
     mag = np.abs(v)
     whole = ints(mag // 100)
-    frac = _two_digits().take(pa.array(mag % 100))
+    frac = _two_digits().take(arrow(mag % 100))
     text = pc.binary_join_element_wise(whole, frac, ".")
     if (v < 0).any():
-        text = pc.if_else(pa.array(v < 0), pc.binary_join_element_wise("-", text, ""), text)
+        text = pc.if_else(arrow(v < 0), pc.binary_join_element_wise("-", text, ""), text)
     return text
 
 
@@ -65,24 +88,36 @@ def decimal(values: np.ndarray, places: int) -> Col:
 
 
 def timestamps(unix_seconds: np.ndarray) -> Col:
-    """Unix seconds (UTC) as ISO-8601 without zone."""
+    """Unix seconds (UTC) as ISO-8601 without zone.
+
+    Files of events span a few days: one lookup in a per-day table of all 86,400 stamps.
+    Snapshots span years: join a date label and a clock label per row instead.
+    """
     secs = np.asarray(unix_seconds, dtype=np.int64)
-    day = dates(secs // 86_400)
-    return pc.binary_join_element_wise(day, _clock().take(pa.array(secs % 86_400)), "")
+    uniq, inverse = np.unique(secs // 86_400, return_inverse=True)
+    labels = dates(uniq)
+    clock = arrow(secs % 86_400)
+    if len(uniq) * 86_400 > 2 * len(secs):
+        per_row = labels.take(arrow(inverse.ravel()))
+        return pc.binary_join_element_wise(per_row, _clock().take(clock), "")
+    table = pa.concat_arrays(
+        [pc.binary_join_element_wise(labels[i], _clock(), "") for i in range(len(uniq))]
+    )
+    return table.take(pc.add(arrow(inverse.ravel() * 86_400), clock))
 
 
 def dates(unix_days: np.ndarray, pattern: str = DATE_FORMAT) -> Col:
     """Days since 1970-01-01 as ``YYYY-MM-DD`` (or another strftime ``pattern``)."""
     days = np.asarray(unix_days, dtype=np.int64)
     uniq, inverse = np.unique(days, return_inverse=True)  # few distinct days per file
-    labels = pc.strftime(pa.array(uniq.astype(np.int32), type=pa.date32()), format=pattern)
-    return labels.take(pa.array(inverse.ravel()))
+    labels = pa.array([(_UNIX_EPOCH + dt.timedelta(days=int(d))).strftime(pattern) for d in uniq])
+    return labels.take(arrow(inverse.ravel()))
 
 
 def take(labels: list[str] | tuple[str, ...] | Col, index: np.ndarray) -> Col:
     """Categorical column: ``labels[index]``."""
     arr = labels if isinstance(labels, pa.Array) else pa.array(list(labels), pa.string())
-    return arr.take(pa.array(np.asarray(index, dtype=np.int64)))
+    return arr.take(arrow(index))
 
 
 def const(value: str, n: int) -> Col:
@@ -99,4 +134,4 @@ def blank_where(col: Col, mask: np.ndarray) -> Col:
     """Empty the values where ``mask`` is true (a missing value in the landing file)."""
     if not mask.any():
         return col
-    return pc.if_else(pa.array(mask), "", col)
+    return pc.if_else(arrow(mask), "", col)

@@ -39,7 +39,7 @@ class Built:
 
 
 def _keys(columns: dict[str, fmt.Col], entity: str, rows: np.ndarray) -> list[str]:
-    idx = pa.array(rows, pa.int64())
+    idx = fmt.arrow(rows)
     parts = [columns[c].take(idx).to_pylist() for c in KEY_COLUMNS[entity]]
     return [KEY_SEPARATOR.join(p) for p in zip(*parts, strict=True)]
 
@@ -63,7 +63,7 @@ def _set_values(col: fmt.Col, rows: np.ndarray, values: list[str]) -> fmt.Col:
     """``col`` with ``values`` at ``rows`` (vectorised: a sparse take + coalesce)."""
     index = np.zeros(len(col), dtype=np.int64)
     index[rows] = np.arange(1, len(rows) + 1)
-    patch = pa.array([None, *values], pa.string()).take(pa.array(index))
+    patch = pa.array([None, *values], pa.string()).take(fmt.arrow(index))
     return pc.coalesce(patch, col)
 
 
@@ -88,61 +88,75 @@ def build(
     late_dates = late_dates or []
     n = n_total - len(late_dates)
     picked = _assign(entity, rates, r, n)
-    u = {k: r.random(len(rows)) for k, rows in picked.items()}
-    entries: list[dict] = []
-    pending: list[tuple[str, np.ndarray, list[str]]] = []  # kind, rows, originals
+    draws = {k: r.random(len(rows)) for k, rows in picked.items()}
+    in_place = _apply_values(entity, columns, picked, draws)
+    body = render.FileBody(render.header(names, fmt_name), render.lines(columns, fmt_name))
+    in_place_lines, inserted = _apply_lines(entity, body, names, fmt_name, picked, draws, n)
+    in_place += in_place_lines
+    in_place += [
+        (d.LATE_ARRIVING, row, day) for row, day in zip(range(n, n_total), late_dates, strict=True)
+    ]
+    entries = _entries(entity, columns, in_place, body.final_line)
+    entries += _entries(entity, columns, inserted, lambda _rows: body.inserted_lines())
+    entries.sort(key=lambda e: e["source_line"])
+    return Built(body, entries)
 
+
+Edit = tuple[str, int, str]  # kind, base row, original value or line
+
+
+def _apply_values(entity: str, columns: dict[str, fmt.Col], picked: dict[str, np.ndarray],
+                  draws: dict[str, np.ndarray]) -> list[Edit]:  # fmt: skip
+    """Change one field of each record picked for a VALUE-level kind."""
+    edits: list[Edit] = []
     for kind, rows in picked.items():
         spec = d.KINDS[kind]
         if spec.level != d.VALUE or not len(rows):
             continue
         column = spec.targets[entity]
-        original = columns[column].take(pa.array(rows)).to_pylist()
-        new = [mutate.value(kind, v, float(x)) for v, x in zip(original, u[kind], strict=True)]
+        original = columns[column].take(fmt.arrow(rows)).to_pylist()
+        new = [mutate.value(kind, v, float(x)) for v, x in zip(original, draws[kind], strict=True)]
         columns[column] = _set_values(columns[column], rows, new)
-        pending.append((kind, rows, original))
+        edits += [(kind, row, v) for row, v in zip(rows.tolist(), original, strict=True)]
+    return edits
 
-    body = render.FileBody(render.header(names, fmt_name), render.lines(columns, fmt_name))
-    inserted: list[tuple[str, int, str]] = []  # kind, base row, original line
+
+def _apply_lines(entity: str, body: render.FileBody, names: list[str], fmt_name: str,
+                 picked: dict[str, np.ndarray], draws: dict[str, np.ndarray],
+                 n: int) -> tuple[list[Edit], list[Edit]]:  # fmt: skip
+    """Break LINE-level rows in place; insert DUPLICATE copies a little later in the file."""
+    replaced: list[Edit] = []
+    inserted: list[Edit] = []
     for kind, rows in picked.items():
         level = d.KINDS[kind].level
         if level not in (d.LINE, d.DUPLICATE) or not len(rows):
             continue
-        texts = body.base.take(pa.array(rows)).to_pylist()
-        for row, text, x in zip(rows.tolist(), texts, u[kind].tolist(), strict=True):
+        texts = [t[:-1] for t in body.base.take(fmt.arrow(rows)).to_pylist()]
+        for row, text, x in zip(rows.tolist(), texts, draws[kind].tolist(), strict=True):
             if level == d.LINE:
                 body.replace[row] = mutate.line(kind, text, fmt_name, x)
-                pending.append((kind, np.array([row]), [text]))
+                replaced.append((kind, row, text))
                 continue
             copy = text
             if kind == d.NEAR_DUPLICATE:
                 fields = _fields(text, names, fmt_name)
                 copy = _record(mutate.near_duplicate(fields, names, entity), names, fmt_name)
-            at = min(n, row + 1 + int(x * 50))  # a little later in the file
-            body.insert.append((at, copy.encode()))
+            body.insert.append((min(n, row + 1 + int(x * 50)), copy.encode()))
             inserted.append((kind, row, text))
+    return replaced, inserted
 
-    for kind, rows, original in pending:
-        lines_no = body.final_line(rows)
-        for key, orig, line_no in zip(
-            _keys(columns, entity, rows), original, lines_no, strict=True
-        ):
-            entries.append(_entry(entity, key, kind, orig, int(line_no)))
-    if inserted:
-        rows = np.array([row for _, row, _ in inserted])
-        keys = _keys(columns, entity, rows)
-        for (kind, _, text), key, line_no in zip(
-            inserted, keys, body.inserted_lines(), strict=True
-        ):
-            entries.append(_entry(entity, key, kind, text, int(line_no)))
-    if late_dates:
-        rows = np.arange(n, n_total)
-        for key, day, line_no in zip(
-            _keys(columns, entity, rows), late_dates, body.final_line(rows), strict=True
-        ):
-            entries.append(_entry(entity, key, d.LATE_ARRIVING, day, int(line_no)))
-    entries.sort(key=lambda e: e["source_line"])
-    return Built(body, entries)
+
+def _entries(entity: str, columns: dict[str, fmt.Col], edits: list[Edit], line_of) -> list[dict]:
+    """Manifest entries of ``edits``; ``line_of(rows)`` gives their physical line numbers."""
+    if not edits:
+        return []
+    rows = np.array([row for _, row, _ in edits], dtype=np.int64)
+    keys = _keys(columns, entity, rows)
+    lines_no = line_of(rows).tolist()
+    return [
+        _entry(entity, key, kind, orig, line)
+        for (kind, _, orig), key, line in zip(edits, keys, lines_no, strict=True)
+    ]
 
 
 def _fields(text: str, names: list[str], fmt_name: str) -> list[str]:

@@ -227,9 +227,9 @@ def render_orders(b: Orders) -> dict[str, fmt.Col]:
 
 def render_items(b: Orders, n_products: int, order_id: fmt.Col) -> dict[str, fmt.Col]:
     return {
-        "order_id": order_id.take(b.line_order),
+        "order_id": fmt.take(order_id, b.line_order),
         "line_number": fmt.ints(b.line_number),
-        "product_id": product_ids(n_products).take(b.product),
+        "product_id": fmt.take(product_ids(n_products), b.product),
         "quantity": fmt.ints(b.quantity),
         "unit_price": fmt.fixed2(b.unit_cents),
         "discount_pct": fmt.fixed2(b.discount),

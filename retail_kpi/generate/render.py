@@ -18,6 +18,9 @@ from retail_kpi.generate import fmt
 CSV, JSONL = "csv", "jsonl"
 FORMATS = (CSV, JSONL)
 _NEEDS_QUOTES = '[",\\r\\n]'
+#: Columns holding free text (names, addresses): the only ones that may need quoting or
+#: JSON escaping; generated ids, codes, numbers and timestamps never do.
+FREE_TEXT = frozenset({"first_name", "last_name", "email", "city", "address", "product_name"})
 
 
 def _csv_field(col: fmt.Col) -> fmt.Col:
@@ -29,22 +32,24 @@ def _csv_field(col: fmt.Col) -> fmt.Col:
     return pc.if_else(needs, quoted, col)
 
 
-def _json_field(col: fmt.Col) -> fmt.Col:
-    if pc.any(pc.match_substring_regex(col, '["\\\\]')).as_py():
+def _json_field(col: fmt.Col, free_text: bool) -> fmt.Col:
+    if free_text and pc.any(pc.match_substring_regex(col, '["\\\\]')).as_py():
         col = pc.replace_substring(pc.replace_substring(col, "\\", "\\\\"), '"', '\\"')
     return pc.if_else(pc.equal(col, ""), "null", fmt.join('"', col, '"'))
 
 
 def lines(columns: dict[str, fmt.Col], fmt_name: str) -> fmt.Col:
-    """One text line per record (no newline)."""
-    names = list(columns)
-    if fmt_name == CSV:
-        return fmt.join(*(_csv_field(columns[n]) for n in names), sep=",")
+    """One text line per record, newline included (one Arrow join over all fields)."""
     parts: list[fmt.Col | str] = []
-    for i, name in enumerate(names):
-        parts.append(("{" if i == 0 else ",") + f'"{name}":')
-        parts.append(_json_field(columns[name]))
-    parts.append("}")
+    for i, (name, col) in enumerate(columns.items()):
+        if fmt_name == CSV:
+            if i:
+                parts.append(",")
+            parts.append(_csv_field(col) if name in FREE_TEXT else col)
+        else:
+            parts.append(("{" if i == 0 else ",") + f'"{name}":')
+            parts.append(_json_field(col, name in FREE_TEXT))
+    parts.append("\n" if fmt_name == CSV else "}\n")
     return fmt.join(*parts)
 
 
@@ -67,7 +72,7 @@ class FileBody:
     """A file's base lines plus edits: replaced lines and lines inserted before a base row."""
 
     header: bytes
-    base: fmt.Col  # lines without newline
+    base: fmt.Col  # lines, each ending with a newline
     replace: dict[int, bytes] = field(default_factory=dict)
     insert: list[tuple[int, bytes]] = field(default_factory=list)  # (before base row, line)
 
@@ -91,7 +96,7 @@ class FileBody:
     def chunks(self) -> Iterator[bytes | memoryview]:
         """The file's bytes in pieces, base lines straight from the Arrow buffer."""
         yield self.header
-        arr = pc.binary_join_element_wise(self.base, "", "\n").cast(pa.large_string())
+        arr = self.base.cast(pa.large_string())
         n = len(arr)
         offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
         data = memoryview(arr.buffers()[2]) if n else memoryview(b"")
