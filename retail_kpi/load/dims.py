@@ -3,9 +3,11 @@
 A version is identified by (natural id, updated_at) and keyed by a hash of both
 (``dw.version_key``), so the result depends only on the set of snapshots loaded,
 not on their order or on reruns. After inserting new versions, valid_to/is_current
-are recomputed for the ids touched: valid_to = next version's valid_from. Snapshot rows
-identical to a stored version are dropped first, so a daily snapshot of unchanged
-customers costs one join.
+are recomputed for the ids touched: valid_to = next version's valid_from.
+
+A version is immutable once stored: snapshot rows whose (id, updated_at) is already
+known are dropped client-side before anything is sent, so a daily snapshot of mostly
+unchanged customers costs almost nothing. A source correction must bump updated_at.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from dataclasses import dataclass
 
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 from psycopg import sql
 
 from retail_kpi.load.copy import copy_table
+from retail_kpi.load.keys import timestamps_us
 from retail_kpi.schemas import SILVER
 
 END_OF_TIME = "9999-12-31 00:00:00+00"
@@ -45,7 +49,6 @@ def _ids(names: list[str]) -> sql.Composed:
 
 def _fmt(spec: Scd2Spec, staged: sql.Identifier) -> dict[str, sql.Composable]:
     attrs = spec.attributes
-    changing = [a for a in attrs if a not in (spec.id_column, "updated_at")]
     return {
         "dim": sql.Identifier("dw", spec.table),
         "key": sql.Identifier(spec.key_column),
@@ -54,40 +57,25 @@ def _fmt(spec: Scd2Spec, staged: sql.Identifier) -> dict[str, sql.Composable]:
         "eot": sql.Literal(END_OF_TIME),
         "cols": _ids(attrs),
         "s_cols": sql.SQL(", ").join(sql.Identifier("s", a) for a in attrs),
-        "assign": sql.SQL(", ").join(
-            sql.SQL("{c} = s.{c}").format(c=sql.Identifier(a)) for a in changing
-        ),
-        "d_attrs": sql.SQL(", ").join(sql.Identifier("d", a) for a in changing),
-        "s_attrs": sql.SQL(", ").join(sql.Identifier("s", a) for a in changing),
     }
 
 
-def _drop_known(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> None:
-    """Forget staged rows identical to a stored version: a daily snapshot is mostly those."""
-    conn.execute(
+def _known_versions(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> pa.Array:
+    """``id|valid_from epoch microseconds`` of every stored version."""
+    rows = conn.execute(
         sql.SQL(
-            "delete from {staged} as s using {dim} as d"
-            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
-            " and ({d_attrs}) is not distinct from ({s_attrs})"
+            "select {id} || '|' || ((extract(epoch from valid_from) * 1000000)::bigint)::text"
+            " from {dim} where {key} <> -1"
         ).format(**f)
-    )
+    ).fetchall()
+    return pa.array([r[0] for r in rows], pa.string())
 
 
-def _correct_versions(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> int:
-    """A known (id, updated_at) with other attributes is a correction: update in place."""
-    n = conn.execute(
-        sql.SQL(
-            "update {dim} as d set {assign} from {staged} as s"
-            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
-        ).format(**f)
-    ).rowcount
-    conn.execute(
-        sql.SQL(
-            "delete from {staged} as s using {dim} as d"
-            " where d.{id} = s.{id} and d.valid_from = s.updated_at"
-        ).format(**f)
-    )
-    return n
+def new_versions(snapshot: pa.Table, id_column: str, known: pa.Array) -> pa.Table:
+    """Snapshot rows whose (id, updated_at) is not stored yet (one row per version)."""
+    micros = pc.cast(timestamps_us(snapshot["updated_at"]), pa.string())
+    key = pc.binary_join_element_wise(pc.cast(snapshot[id_column], pa.string()), micros, "|")
+    return snapshot.filter(pc.invert(pc.is_in(key, value_set=known)))
 
 
 def _insert_versions(conn: psycopg.Connection, f: dict[str, sql.Composable]) -> int:
@@ -169,21 +157,22 @@ def _verify_timeline(
 
 
 def merge_scd2(conn: psycopg.Connection, spec: Scd2Spec, snapshot: pa.Table) -> int:
-    """Merge one snapshot into its dimension; returns versions inserted or corrected."""
+    """Merge one snapshot into its dimension; returns the number of new versions."""
     if snapshot.num_rows == 0:
         return 0
     staged = sql.Identifier(f"stg_{spec.entity}")
+    f = _fmt(spec, staged)
+    fresh = new_versions(snapshot, spec.id_column, _known_versions(conn, f))
+    if fresh.num_rows == 0:
+        return 0
     conn.execute(
         sql.SQL("create temp table {} (like {}) on commit drop").format(
             staged, sql.Identifier("staging", spec.entity)
         )
     )
-    copy_table(conn, staged, snapshot, spec.attributes)
+    copy_table(conn, staged, fresh, spec.attributes)
     conn.execute(sql.SQL("analyze {}").format(staged))
-    f = _fmt(spec, staged)
-    _drop_known(conn, f)
-    changed = _correct_versions(conn, f)
-    changed += _insert_versions(conn, f)
+    changed = _insert_versions(conn, f)
     _verify_timeline(conn, spec, f)
     conn.execute(sql.SQL("drop table {}").format(staged))
     return changed

@@ -84,8 +84,9 @@ def _load_fact_days(
     spec: FactSpec,
     days: list[dt.date],
     ctx: KeyContext,
-) -> tuple[EntityCounts, list[partitions.StagedDay]]:
+) -> tuple[EntityCounts, list[partitions.StagedDay], list[tuple[object, ...]]]:
     counts, staged = EntityCounts(), []
+    sales: list[tuple[object, ...]] = []
 
     def read(entity: str, d: dt.date) -> pa.Table:
         return silver.read_business_date(s, entity, d)[0]
@@ -97,11 +98,13 @@ def _load_fact_days(
         target = partitions.create_staged_day(conn, spec.table, spec.date_column, d)
         copy_table(conn, target.staged, rows, freeze=True)
         staged.append(target)
+        if spec.table == "fct_order_line":
+            sales += kpi.daily_sales_rows(rows, ctx.countries)
         counts.rows_in += rows_in
         counts.rows_deduplicated += dups
         counts.rows_loaded += rows.num_rows
         counts.days.append(d.isoformat())
-    return counts, staged
+    return counts, staged, sales
 
 
 def _write_audit(
@@ -163,16 +166,18 @@ def _load(
     ctx = KeyContext.load(conn)
     phases.done("dimensions")
     staged: list[partitions.StagedDay] = []
+    sales: list[tuple[object, ...]] = []
     for spec in FACTS:
-        counts[spec.table], new = _load_fact_days(conn, s, spec, plan[spec.table], ctx)
+        counts[spec.table], new, kpi_rows = _load_fact_days(conn, s, spec, plan[spec.table], ctx)
         staged += new
+        sales += kpi_rows
         phases.done(spec.table)
     for target in staged:  # swaps last: the exclusive locks are held only until commit
         partitions.swap_in(conn, target)
     phases.done("swap")
     sales_days = plan["fct_order_line"]
     counts["kpi_daily_sales"] = EntityCounts(
-        0, 0, kpi.refresh_daily_sales(conn, sales_days), [d.isoformat() for d in sales_days]
+        0, 0, kpi.replace_daily_sales(conn, sales_days, sales), [d.isoformat() for d in sales_days]
     )
     phases.done("kpi")
     if not any(c.rows_in for c in counts.values()):
