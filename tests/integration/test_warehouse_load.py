@@ -56,7 +56,7 @@ def kpis(conn: psycopg.Connection) -> dict[tuple[str, str], tuple]:
     return {(r[0].isoformat(), r[1]): tuple(r[2:]) for r in rows}
 
 
-def D(x: str) -> Decimal:  # noqa: N802 - reads like a literal
+def D(x: str) -> Decimal:
     return Decimal(x)
 
 
@@ -66,8 +66,10 @@ def test_first_day_loads_hand_computed_facts_and_kpis(warehouse):
     assert counts["dim_customer"] == 2 and counts["dim_product"] == 2
     with psycopg.connect(warehouse.warehouse_url) as conn:
         assert kpis(conn) == {
-            ("2024-03-01", "FRA"): (1, 3, D("29.70"), D("0.00"), D("29.70"), D("12.00"), D("17.70"), D("29.70")),
-            ("2024-03-01", "USA"): (1, 3, D("40.00"), D("2.00"), D("38.00"), D("20.00"), D("18.00"), D("38.00")),
+            ("2024-03-01", "FRA"):
+                (1, 3, D("29.70"), D("0.00"), D("29.70"), D("12.00"), D("17.70"), D("29.70")),
+            ("2024-03-01", "USA"):
+                (1, 3, D("40.00"), D("2.00"), D("38.00"), D("20.00"), D("18.00"), D("38.00")),
         }  # fmt: skip
         lines = fetch(
             conn,

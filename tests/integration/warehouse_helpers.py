@@ -148,8 +148,8 @@ def item(oid: str, line: int, pid: str, ts: str, country: str, currency: str, qt
     }
 
 
-def fetch(conn: psycopg.Connection, query: str, *params: Any) -> list[tuple[Any, ...]]:
-    return conn.execute(query, params).fetchall()
+def fetch(conn: psycopg.Connection, query: Any, *params: Any) -> list[tuple[Any, ...]]:
+    return conn.execute(query, params or None).fetchall()
 
 
 # --------------------------------------------------------------------------------------
@@ -175,7 +175,8 @@ def write_day1(lake: Path) -> None:
     ])  # fmt: skip
     write_silver(lake, "order_items", d, d, [
         item("O1", 1, "P1", "2024-03-01T10:00:00", "USA", "USD", 2, "10.00", "0", "1", "4.00", d),
-        item("O1", 2, "P2", "2024-03-01T10:00:00", "USA", "USD", 1, "20.00", "0.1", "1", "12.00", d),
+        item("O1", 2, "P2", "2024-03-01T10:00:00", "USA", "USD", 1, "20.00", "0.1", "1", "12.00",
+             d),
         item("O2", 1, "P1", "2024-03-01T11:00:00", "FRA", "EUR", 3, "9.00", "0", "1.1", "4.00", d),
         item("O3", 1, "P2", "2024-03-01T12:00:00", "USA", "USD", 5, "20.00", "0", "1", "12.00", d),
     ])  # fmt: skip
@@ -198,14 +199,52 @@ def write_day2(lake: Path) -> None:
     ])  # fmt: skip
     write_silver(lake, "order_items", d, d, [
         item("O4", 1, "P1", "2024-03-02T07:00:00", "USA", "USD", 1, "11.00", "0", "1", "4.00", d),
-        item("O5", 1, "P2", "2024-03-02T10:00:00", "CAN", "CAD", 2, "26.00", "0.05", "0.75", "12.00", d),
+        item("O5", 1, "P2", "2024-03-02T10:00:00", "CAN", "CAD", 2, "26.00", "0.05", "0.75",
+             "12.00", d),
     ])  # fmt: skip
     # A late order of day 1, landed on day 2: it must join day 1's facts.
     write_silver(lake, "orders", late, d, [
         order("O6", "C2", "2024-03-01T23:00:00", "FRA", "EUR", "web", "completed", "1.1", d),
     ])  # fmt: skip
     write_silver(lake, "order_items", late, d, [
-        item("O6", 1, "P2", "2024-03-01T23:00:00", "FRA", "EUR", 1, "18.00", "0", "1.1", "12.00", d),
+        item("O6", 1, "P2", "2024-03-01T23:00:00", "FRA", "EUR", 1, "18.00", "0", "1.1", "12.00",
+             d),
+    ])  # fmt: skip
+
+
+def write_day2_other_facts(lake: Path) -> None:
+    """Returns, shipments, inventory and sessions landed on day 2 (see test_warehouse_facts)."""
+    d = "2024-03-02"
+    write_silver(lake, "returns", d, d, [{
+        "return_id": "R1", "order_id": "O1", "line_number": 1, "product_id": "P1",
+        "return_date": d, "return_ts": "2024-03-02T15:00:00", "country_code": "USA",
+        "quantity": 1, "reason": "damaged", "refund_amount_local": "10.00",
+        "refund_amount_usd": "10.00", "ingest_date": d,
+    }])  # fmt: skip
+    write_silver(lake, "shipments", "2024-03-01", d, [{
+        "shipment_id": "S1", "order_id": "O2", "order_date": "2024-03-01", "country_code": "FRA",
+        "carrier": "DHL", "promised_days": 3, "shipped_ts": "2024-03-02T09:00:00",
+        "delivered_ts": None, "days_to_ship": "0.92", "days_to_deliver": None,
+        "is_on_time": None, "shipping_cost_local": "5.00", "shipping_cost_usd": "5.50",
+        "ingest_date": d,
+    }])  # fmt: skip
+    write_silver(lake, "inventory", d, d, [
+        {"snapshot_date": d, "country_code": "USA", "warehouse_id": "W1", "product_id": "P1",
+         "on_hand": 0, "on_order": 10, "reorder_point": 5, "is_low_stock": True,
+         "is_stock_out": True, "ingest_date": d},
+        {"snapshot_date": d, "country_code": "FRA", "warehouse_id": "W2", "product_id": "P2",
+         "on_hand": 50, "on_order": 0, "reorder_point": 10, "is_low_stock": False,
+         "is_stock_out": False, "ingest_date": d},
+    ])  # fmt: skip
+    write_silver(lake, "web_sessions", d, d, [
+        {"session_id": "WS1", "customer_id": "C1", "session_date": d,
+         "session_start_ts": "2024-03-02T09:30:00", "country_code": "CAN", "channel": "web",
+         "duration_s": 300, "pages_viewed": 5, "added_to_cart": True, "converted": True,
+         "ingest_date": d},
+        {"session_id": "WS2", "customer_id": None, "session_date": d,
+         "session_start_ts": "2024-03-02T11:00:00", "country_code": "USA", "channel": "mobile",
+         "duration_s": 60, "pages_viewed": 1, "added_to_cart": False, "converted": False,
+         "ingest_date": d},
     ])  # fmt: skip
 
 
@@ -224,7 +263,8 @@ def write_day3(lake: Path) -> None:
         order("O7", "C3", "2024-03-03T13:00:00", "MEX", "MXN", "store", "completed", "0.05", d),
     ])  # fmt: skip
     write_silver(lake, "order_items", d, d, [
-        item("O7", 1, "P1", "2024-03-03T13:00:00", "MEX", "MXN", 1, "200.00", "0", "0.05", "4.00", d),
+        item("O7", 1, "P1", "2024-03-03T13:00:00", "MEX", "MXN", 1, "200.00", "0", "0.05", "4.00",
+             d),
     ])  # fmt: skip
 
 
