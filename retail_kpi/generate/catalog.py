@@ -72,6 +72,7 @@ def catalog(seed: int, n: int) -> Catalog:
     )
 
 
+@lru_cache(maxsize=16)  # called once per hour chunk; callers never mutate
 def prices(seed: int, n: int, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
     """(list price in USD cents, unix second of the last price change) as of ``day``."""
     cat = catalog(seed, n)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -101,6 +102,7 @@ def expected_orders(day: dt.date, orders: float) -> np.ndarray:
     return orders * COUNTRY_SHARE * season * holiday_factor(day) / _NORM
 
 
+@lru_cache(maxsize=16)  # called once per hour chunk; callers never mutate
 def hourly_rates(day: dt.date, orders: float) -> np.ndarray:
     """Expected orders per (country, UTC hour) on ``day``: shape (countries, 24)."""
     hours = np.arange(24)
@@ -109,6 +111,7 @@ def hourly_rates(day: dt.date, orders: float) -> np.ndarray:
     return expected_orders(day, orders)[:, None] * profile
 
 
+@lru_cache(maxsize=64)
 def fx_rates(seed: int, day: dt.date) -> dict[str, float]:
     """USD per unit of each currency on ``day``: smooth, seed-dependent, date-independent."""
     t = day_index(day)
