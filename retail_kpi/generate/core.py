@@ -118,11 +118,13 @@ def generate_day(
     fmt: str = "csv",
     interval: Interval | None = None,
     progress: Progress | None = None,
+    only: tuple[str, ...] | None = None,
 ) -> dict:
     """Write every landing entity of ``day`` under ``out_root`` and return the manifest.
 
     With ``interval=(start, end)`` only orders, order lines and sessions whose timestamp
     falls in [start, end) are written, under ``dt=<day>/interval=<HHMM>/``.
+    ``only`` restricts the entities written (the benchmark times orders + lines alone).
     """
     rates = defects if defects is not None else DefectRates()
     rates.validate()
@@ -132,6 +134,8 @@ def generate_day(
         None if interval is None else (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
     )
     jobs = _jobs(seed, vol, day, rates, window)
+    if only is not None:
+        jobs = {e: job for e, job in jobs.items() if e in only}
     suffix = "" if window is None else f"interval={interval[0]:%H%M}"  # type: ignore[index]
     chunk = 0 if window is None else 1 + window[0] % 86_400 // 60
 
