@@ -65,12 +65,9 @@ def _page_path(context: Any, identifier: Any) -> Path | None:
 
 def build_pages(context: Any, identifiers: list[tuple[str, Any]]) -> dict[str, str]:
     """Render this run's validation and suite pages; return suite -> page path."""
-    from great_expectations.data_context.types.resource_identifiers import (
-        ExpectationSuiteIdentifier,
-    )
-
+    # Validation pages only: they show every expectation with its substituted parameters,
+    # while GX's suite pages fail to render parameterised kwargs (e.g. a column list).
     resources: list[Any] = [ident for _, ident in identifiers]
-    resources += [ExpectationSuiteIdentifier(name=suite) for suite, _ in identifiers]
     context.build_data_docs(
         site_names=[SITE_NAME], resource_identifiers=resources, build_index=False
     )
@@ -80,9 +77,6 @@ def build_pages(context: Any, identifiers: list[tuple[str, Any]]) -> dict[str, s
         if path and path.is_file():
             _offline(path)
             pages[suite] = str(path)
-        suite_page = _page_path(context, ExpectationSuiteIdentifier(name=suite))
-        if suite_page and suite_page.is_file():
-            _offline(suite_page)
     return pages
 
 

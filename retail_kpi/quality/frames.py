@@ -60,10 +60,15 @@ def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, 
         if f.suffix == ".csv":
             # on_bad_lines="skip": a malformed line is the clean step's to quarantine; the
             # landing gate checks the file's shape and volume, not each line.
-            parts.append(pd.read_csv(
-                    f, dtype=str, keep_default_na=False, on_bad_lines="skip",
+            parts.append(
+                pd.read_csv(
+                    f,
+                    dtype=str,
+                    keep_default_na=False,
+                    on_bad_lines="skip",
                     encoding_errors="replace",
-                ))
+                )
+            )
         else:
             parts.append(_read_jsonl(f))
     return pd.concat(parts, ignore_index=True), str(folder)

@@ -67,7 +67,7 @@ def flatten(
         if exp.type == "unexpected_rows_expectation" and not error:
             count = int(result.get("observed_value") or 0)
             observed = f"{count} unexpected row{'s' if count != 1 else ''}"
-            details["description"] = kwargs.get("description")
+            details["description"] = exp.kwargs.get("description")
         rows.append(
             (
                 index,

@@ -52,7 +52,7 @@ class ExpectationSpec:
             return str(kw["column"])
         if "column_A" in kw:
             return f"{kw['column_A']}, {kw['column_B']}"
-        if "column_list" in kw:
+        if isinstance(kw.get("column_list"), list):
             return ", ".join(map(str, kw["column_list"]))
         return None
 

@@ -189,3 +189,62 @@ def write_clean_silver(s: Settings, day: dt.date = DAY) -> None:
         day,
     )
     write_reconciliation(s, {"orders": (2, 2, 0, 0), "order_items": (4, 3, 0, 1)}, day)
+
+
+#: A valid landing text value per logical type.
+_LANDING_VALUE = {
+    "string": "x",
+    "int": "3",
+    "decimal": "9.99",
+    "date": "2026-01-05",
+    "timestamp": "2026-01-05T10:00:00",
+    "boolean": "true",
+}
+
+
+def landing_rows(entity: str, n: int) -> list[dict[str, str]]:
+    """``n`` valid text rows of a landing entity (keys made unique per row)."""
+    rows = []
+    for i in range(n):
+        row = {c.name: _LANDING_VALUE[c.type] for c in schemas.LANDING[entity]}
+        for c in schemas.LANDING[entity]:
+            if c.name.endswith("_id") and c.type == "string":
+                row[c.name] = f"{c.name[0].upper()}{i}"
+        rows.append(row)
+    return rows
+
+
+def write_landing(
+    s: Settings,
+    entity: str,
+    rows: list[dict[str, str]],
+    day: dt.date = DAY,
+    header: list[str] | None = None,
+) -> Path:
+    """A landing CSV with a header (the contract's unless ``header`` is given)."""
+    import csv
+
+    names = header or schemas.column_names(entity)
+    folder = s.landing_dir / entity / f"dt={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{entity}.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(names)
+        for row in rows:
+            writer.writerow([row.get(n, "") for n in schemas.column_names(entity)])
+    return path
+
+
+def write_manifest(s: Settings, counts: dict[str, int], day: dt.date = DAY) -> Path:
+    path = s.landing_dir / "_manifest" / f"dt={day.isoformat()}" / "manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"date": day.isoformat(), "counts": counts, "defects": []}))
+    return path
+
+
+def write_clean_landing(s: Settings, rows: int = 4, day: dt.date = DAY) -> None:
+    """Every entity with ``rows`` valid rows, and a manifest that says so."""
+    for entity in schemas.ENTITIES:
+        write_landing(s, entity, landing_rows(entity, rows), day)
+    write_manifest(s, dict.fromkeys(schemas.ENTITIES, rows), day)
