@@ -85,8 +85,9 @@ def _run(cmd: list[str]) -> None:
         )
 
 
-def is_running(data_dir: Path = LOCAL_DATA_DIR) -> bool:
+def is_running(data_dir: Path | None = None) -> bool:
     """True when a server is running on ``data_dir`` (pg_ctl status)."""
+    data_dir = data_dir or LOCAL_DATA_DIR
     if not (data_dir / "PG_VERSION").exists():
         return False
     pg_ctl = str(find_bindir() / "pg_ctl")
@@ -98,8 +99,9 @@ def is_running(data_dir: Path = LOCAL_DATA_DIR) -> bool:
     return out.returncode == 0
 
 
-def start(data_dir: Path = LOCAL_DATA_DIR, port: int = LOCAL_PORT) -> str:
+def start(data_dir: Path | None = None, port: int | None = None) -> str:
     """initdb (first time) and start the local server; return its ``postgres`` db URL."""
+    data_dir, port = data_dir or LOCAL_DATA_DIR, port or LOCAL_PORT
     bindir = find_bindir()
     _prepare_dir(data_dir)
     if not (data_dir / "PG_VERSION").exists():
@@ -135,7 +137,8 @@ def start(data_dir: Path = LOCAL_DATA_DIR, port: int = LOCAL_PORT) -> str:
     return f"postgresql://{LOCAL_SUPERUSER}@127.0.0.1:{port}/postgres"
 
 
-def stop(data_dir: Path = LOCAL_DATA_DIR) -> None:
+def stop(data_dir: Path | None = None) -> None:
     """Stop the local server (fast shutdown); no-op when it is not running."""
+    data_dir = data_dir or LOCAL_DATA_DIR
     if is_running(data_dir):
         _run([str(find_bindir() / "pg_ctl"), "stop", "-D", str(data_dir), "-m", "fast", "-w"])
