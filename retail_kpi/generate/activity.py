@@ -21,7 +21,7 @@ from retail_kpi.generate.market import (
     SESSIONS_PER_ORDER,
     hourly_rates,
 )
-from retail_kpi.generate.population import customer_base
+from retail_kpi.generate.population import pick_customers
 from retail_kpi.generate.rand import day_index, hash_int, hash_unit, rng, unix_day
 
 #: Per country (USA, CAN, FRA, DEU, MEX): mean pages, add-to-cart and conversion rates.
@@ -53,9 +53,7 @@ def hour_sessions(
     pages = 1 + r.poisson(PAGES_MEAN[country] - 1)
     cart = r.random(n) < CART_RATE[country]
     converted = cart & (r.random(n) < CONVERT_GIVEN_CART[country])
-    base = customer_base(seed, n_customers)
-    registered = max(base.registered(day), 1)
-    customer = (r.random(n) * registered).astype(np.int64)
+    customer = pick_customers(r, seed, n_customers, day, country)
     logged_in = r.random(n) < LOGGED_IN_SHARE
     return {
         "number": hour * HOUR_BLOCK + np.arange(n),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import TypeAlias
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-Col = pa.Array  # a pa.StringArray without nulls ("" = missing)
+Col: TypeAlias = pa.Array  # a pa.StringArray without nulls ("" = missing)
 
 DATE_FORMAT = "%Y-%m-%d"
 _UNIX_EPOCH = dt.date(1970, 1, 1)

@@ -9,7 +9,7 @@ in D's files: each late order lands on D + k with its own delay k.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from retail_kpi.generate.market import (
     fx_rates,
     hourly_rates,
 )
-from retail_kpi.generate.population import customer_base
+from retail_kpi.generate.population import pick_customers
 from retail_kpi.generate.rand import pick_weighted, rng, unix_day
 from retail_kpi.schemas import CHANNELS, ORDER_STATUSES
 
@@ -74,25 +74,6 @@ class Volume:
     products: int
 
 
-def _pick_customers(
-    r: np.random.Generator, seed: int, vol: Volume, day: dt.date, country: np.ndarray
-) -> np.ndarray:
-    base = customer_base(seed, vol.customers)
-    out = np.empty(len(country), dtype=np.int64)
-    u = r.random(len(country))
-    total = base.registered(day)
-    if total == 0:
-        raise ValueError(f"no customer is registered on or before {day}; use a later date.")
-    for c in range(N_COUNTRIES):
-        sel = country == c
-        k = base.registered_in(c, day)
-        if k:
-            out[sel] = base.by_country[c][(u[sel] * k).astype(np.int64)]
-        else:  # nobody of that country yet: any registered customer
-            out[sel] = (u[sel] * total).astype(np.int64)
-    return out
-
-
 def _draw(
     seed: int,
     vol: Volume,
@@ -122,7 +103,7 @@ def _draw(
         number=first_number + np.arange(n),
         ts=ts,
         country=country,
-        customer=_pick_customers(r, seed, vol, day, country),
+        customer=pick_customers(r, seed, vol.customers, day, country),
         channel=channel,
         payment=payment,
         status=pick_weighted(r.random(n), STATUS_WEIGHTS),
@@ -186,13 +167,13 @@ def select(b: Orders, keep: np.ndarray) -> Orders:
 def concat(batches: list[Orders], day: dt.date) -> Orders:
     """One batch from several (line_order re-based); ``day`` labels the result only."""
     offsets = np.cumsum([0] + [len(b.ts) for b in batches])
-    out = {f.name: None for f in fields(Orders) if f.name != "day"}
+    out: dict[str, np.ndarray] = {}
     for f in ORDER_FIELDS + LINE_FIELDS:
         parts = [getattr(b, f) for b in batches]
         if f == "line_order":
             parts = [p + off for p, off in zip(parts, offsets, strict=False)]
         out[f] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    return Orders(day=day, **out)  # type: ignore[arg-type]
+    return Orders(day=day, **out)
 
 
 def day_orders(seed: int, vol: Volume, day: dt.date) -> Orders:

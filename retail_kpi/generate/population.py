@@ -168,6 +168,26 @@ def customer_base(seed: int, n: int) -> CustomerBase:
     )
 
 
+def pick_customers(
+    r: np.random.Generator, seed: int, n_customers: int, day: dt.date, country: np.ndarray
+) -> np.ndarray:
+    """A customer of each row's country registered on or before ``day`` (uniformly)."""
+    base = customer_base(seed, n_customers)
+    out = np.empty(len(country), dtype=np.int64)
+    u = r.random(len(country))
+    total = base.registered(day)
+    if total == 0:
+        raise ValueError(f"no customer is registered on or before {day}; use a later date.")
+    for c in range(N_COUNTRIES):
+        sel = country == c
+        k = base.registered_in(c, day)
+        if k:
+            out[sel] = base.by_country[c][(u[sel] * k).astype(np.int64)]
+        else:  # nobody of that country yet: any registered customer
+            out[sel] = (u[sel] * total).astype(np.int64)
+    return out
+
+
 def _changes(base: CustomerBase, upto: int, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Per process: number of changes so far and unix second of the latest change."""
     start = base.reg_day[:upto] + base.phase[:, :upto]
