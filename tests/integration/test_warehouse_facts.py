@@ -198,3 +198,40 @@ def test_facts_are_partitioned_by_month_then_day(loaded):
         "select tablename from pg_tables where schemaname = 'staging' and tablename like 'fct%'",
     )
     assert leftovers == []
+
+
+def test_bi_views_answer_the_common_questions(loaded):
+    conn, _ = loaded
+    assert fetch(
+        conn,
+        "select country_code, category, orders, units, net_sales_usd, holiday_name"
+        " from mart.v_sales_daily where sales_date = '2024-03-01' order by 1, 2",
+    ) == [
+        ("FRA", "Books", 1, 1, Decimal("19.80"), None),  # the late O6
+        ("FRA", "Toys", 1, 3, Decimal("29.70"), None),
+        ("USA", "Books", 1, 1, Decimal("18.00"), None),  # O3 (cancelled) left out
+        ("USA", "Toys", 1, 2, Decimal("20.00"), None),
+    ]
+    assert fetch(conn, "select * from mart.v_returns_daily") == [
+        (DAY2, "USA", "United States", "Toys", "damaged", 1, 1, Decimal("10.00"))
+    ]
+    assert fetch(
+        conn,
+        "select country_code, warehouse_id, category, products, units_on_hand, stock_out_pct"
+        " from mart.v_inventory_health order by 1",
+    ) == [
+        ("FRA", "W2", "Books", 1, 50, Decimal("0.0")),
+        ("USA", "W1", "Toys", 1, 0, Decimal("100.0")),
+    ]
+    assert fetch(
+        conn,
+        "select country_code, channel_name, sessions, signed_in_sessions, conversion_pct"
+        " from mart.v_engagement_daily order by 1",
+    ) == [("CAN", "Web", 1, 1, Decimal("100.00")), ("USA", "Mobile app", 1, 0, Decimal("0.00"))]
+    # C1 today: CAN, Consumer; bought O1 (38.00), O4 (11.00), O5 (37.05); O3 was cancelled.
+    assert fetch(
+        conn,
+        "select customers, buying_customers, orders, net_sales_usd"
+        " from mart.v_customer_demographics"
+        " where country_code = 'CAN'",
+    ) == [(1, 1, 3, Decimal("86.05"))]
