@@ -34,8 +34,10 @@ def measure(lines: int) -> dict:
     """Generate about ``lines`` order lines once; return rates and peak memory."""
     sys.path.insert(0, str(ROOT))
     from retail_kpi.generate import generate_day
+    from retail_kpi.generate.market import expected_orders
 
-    orders = int(lines / LINES_PER_ORDER)
+    demand = float(expected_orders(DAY, 1.0).sum())  # the day's seasonal factor
+    orders = int(lines / LINES_PER_ORDER / demand)
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         generate_day(DAY, Path(tmp), orders=200, only=("orders",))  # warm-up: pools, tables
         cpu0, wall0 = os.times(), time.perf_counter()

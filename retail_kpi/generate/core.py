@@ -66,11 +66,16 @@ def _hours(window: tuple[int, int] | None) -> range:
 
 
 def _orders_and_items(
-    seed: int, vol: od.Volume, day: dt.date, rates: DefectRates, window: tuple[int, int] | None
-) -> dict[str, tuple[dict, list[str]]]:
-    """Orders and lines landing on ``day`` (late ones from earlier days appended last)."""
-    hours = _hours(window)
-    on_time = od.concat([od.hour_orders(seed, vol, day, h) for h in hours], day)
+    seed: int,
+    vol: od.Volume,
+    day: dt.date,
+    rates: DefectRates,
+    window: tuple[int, int] | None,
+    pool: ThreadPoolExecutor,
+) -> dict[str, Callable[[], tuple[dict, list[str]]]]:
+    """Jobs rendering the orders and lines landing on ``day`` (late ones appended last)."""
+    hourly = pool.map(lambda h: od.hour_orders(seed, vol, day, h), _hours(window))
+    on_time = od.concat(list(hourly), day)
     late = []
     for k in range(1, od.MAX_LATE_DAYS + 1):
         b = od.late_orders(seed, vol, day - dt.timedelta(days=k), rates.late_arriving)
@@ -84,14 +89,16 @@ def _orders_and_items(
         ]
     both = od.concat([on_time, *late], day)
     n_on_time = len(on_time.ts)
-    ids = od.order_ids(both)
     late_rows = np.arange(n_on_time, len(both.ts))
     late_dates = [str(d) for d in fmt.dates(both.ts[late_rows] // 86_400).to_pylist()]
     line_late = np.flatnonzero(both.line_order >= n_on_time)
     line_dates = [late_dates[i - n_on_time] for i in both.line_order[line_late].tolist()]
     return {
-        "orders": (od.render_orders(both), late_dates),
-        "order_items": (od.render_items(both, vol.products, ids), line_dates),
+        "orders": lambda: (od.render_orders(both), late_dates),
+        "order_items": lambda: (
+            od.render_items(both, vol.products, od.order_ids(both)),
+            line_dates,
+        ),
     }
 
 
@@ -133,9 +140,6 @@ def generate_day(
     window = (
         None if interval is None else (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
     )
-    jobs = _jobs(seed, vol, day, rates, window)
-    if only is not None:
-        jobs = {e: job for e, job in jobs.items() if e in only}
     suffix = "" if window is None else f"interval={interval[0]:%H%M}"  # type: ignore[index]
     chunk = 0 if window is None else 1 + window[0] % 86_400 // 60
 
@@ -153,6 +157,9 @@ def generate_day(
     counts: dict[str, int] = {}
     entries: list[dict] = []
     with ThreadPoolExecutor(WORKERS) as pool:  # Arrow and numpy release the GIL
+        jobs = _jobs(seed, vol, day, rates, window, pool)
+        if only is not None:
+            jobs = {e: job for e, job in jobs.items() if e in only}
         futures = {entity: pool.submit(emit, entity) for entity in jobs}
         for entity, future in futures.items():
             counts[entity], found = future.result()
@@ -179,13 +186,16 @@ def generate_day(
 
 
 def _jobs(
-    seed: int, vol: od.Volume, day: dt.date, rates: DefectRates, window: tuple[int, int] | None
+    seed: int,
+    vol: od.Volume,
+    day: dt.date,
+    rates: DefectRates,
+    window: tuple[int, int] | None,
+    pool: ThreadPoolExecutor,
 ) -> dict[str, Callable[[], tuple[dict, list[str]]]]:
     """entity -> job returning (columns in contract order, dates of trailing late rows)."""
-    trans = _orders_and_items(seed, vol, day, rates, window)
-    jobs: dict[str, Callable[[], tuple[dict, list[str]]]] = {
-        "orders": lambda: trans["orders"],
-        "order_items": lambda: trans["order_items"],
+    jobs = _orders_and_items(seed, vol, day, rates, window, pool)
+    jobs |= {
         "web_sessions": lambda: (_sessions(seed, vol, day, window), []),
     }
     if window is not None:
