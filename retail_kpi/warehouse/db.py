@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -40,8 +41,12 @@ def database_name(url: str) -> str:
 
 
 def with_database(url: str, dbname: str) -> str:
-    """The same server and credentials, another database."""
-    return make_conninfo(libpq_url(url), dbname=dbname)
+    """The same server and credentials, another database (URLs stay URLs)."""
+    url = libpq_url(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(path=f"/{quote(dbname)}"))
+    return make_conninfo(url, dbname=dbname)
 
 
 def redact(url: str) -> str:
