@@ -259,3 +259,33 @@ def test_images_are_built_from_the_repository(model: dict[str, Any]) -> None:
         assert Path(build["context"]) == ROOT, name
         assert (ROOT / build["dockerfile"]).exists(), name
         assert (ROOT / (build["dockerfile"] + ".dockerignore")).exists(), name
+
+
+def test_health_check_script_reports_up_down_and_errors(tmp_path: Path) -> None:
+    """docker/healthcheck.py: 0 for a 2xx answer, 1 for an error status or no server."""
+    import http.server
+    import threading
+
+    from retail_kpi.spark_cluster import free_port
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.path == "/health" else 503)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    script = str(DOCKER / "healthcheck.py")
+    try:
+        codes = [
+            subprocess.run([sys.executable, script, url], capture_output=True).returncode
+            for url in (f"{base}/health", f"{base}/down", f"http://127.0.0.1:{free_port()}/")
+        ]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert codes == [0, 1, 1]
