@@ -117,7 +117,10 @@ def clean_reconciliation(day: dt.date, s: Settings | None = None) -> dict[str, A
     if not path.exists():
         return {}
     data = json.loads(path.read_text())
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    entities = data.get("entities", data)
+    return entities if isinstance(entities, dict) else {}
 
 
 def _sum_key(per_entity: dict[str, Any], *keys: str) -> int | None:
