@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +114,37 @@ def _sessions(seed: int, vol: od.Volume, day: dt.date, window: tuple[int, int] |
     return activity.render_sessions(s, day)
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One call's settings, shared by the entity jobs."""
+
+    day: dt.date
+    out_root: Path
+    seed: int
+    fmt: str
+    rates: DefectRates
+    window: tuple[int, int] | None
+    suffix: str  # "" for a day, "interval=HHMM" for an interval
+
+    def emit(
+        self, entity: str, job: Callable[[], tuple[dict, list[str]]]
+    ) -> tuple[int, list[dict]]:
+        """Render, inject defects and write one entity; returns (rows, manifest entries)."""
+        columns, late_dates = job()
+        assert list(columns) == column_names(entity), entity
+        chunk = 0 if self.window is None else 1 + self.window[0] % 86_400 // 60
+        r = rng(self.seed, self.day, f"defects:{entity}", chunk)
+        built = inject.build(
+            entity, columns, fmt_name=self.fmt, rates=self.rates, r=r, late_dates=late_dates
+        )
+        write_partition(self.folder(entity), {f"{entity}.{self.fmt}": built.body.chunks()})
+        return built.body.count(), built.entries
+
+    def folder(self, entity: str) -> Path:
+        base = Path(self.out_root) / entity / f"dt={self.day.isoformat()}"
+        return base / self.suffix if self.suffix else base
+
+
 def generate_day(
     day: dt.date,
     out_root: Path,
@@ -137,30 +169,18 @@ def generate_day(
     rates.validate()
     _check(orders, customers, products, fmt)
     vol = od.Volume(orders, customers, products)
-    window = (
-        None if interval is None else (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
-    )
-    suffix = "" if window is None else f"interval={interval[0]:%H%M}"  # type: ignore[index]
-    chunk = 0 if window is None else 1 + window[0] % 86_400 // 60
-
-    def emit(entity: str) -> tuple[int, list[dict]]:
-        columns, late_dates = jobs[entity]()
-        assert list(columns) == column_names(entity), entity
-        r = rng(seed, day, f"defects:{entity}", chunk)
-        built = inject.build(entity, columns, fmt_name=fmt, rates=rates, r=r, late_dates=late_dates)
-        target = Path(out_root) / entity / f"dt={day.isoformat()}"
-        write_partition(
-            target / suffix if suffix else target, {f"{entity}.{fmt}": built.body.chunks()}
-        )
-        return built.body.count(), built.entries
-
+    window = None
+    if interval is not None:
+        window = (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
+    suffix = "" if interval is None else f"interval={interval[0]:%H%M}"
+    run = _Run(day, out_root, seed, fmt, rates, window, suffix)
     counts: dict[str, int] = {}
     entries: list[dict] = []
     with ThreadPoolExecutor(WORKERS) as pool:  # Arrow and numpy release the GIL
         jobs = _jobs(seed, vol, day, rates, window, pool)
-        if only is not None:
-            jobs = {e: job for e, job in jobs.items() if e in only}
-        futures = {entity: pool.submit(emit, entity) for entity in jobs}
+        futures = {
+            e: pool.submit(run.emit, e, job) for e, job in jobs.items() if not only or e in only
+        }
         for entity, future in futures.items():
             counts[entity], found = future.result()
             entries += found
@@ -172,16 +192,13 @@ def generate_day(
         "date": day.isoformat(),
         "seed": seed,
         "format": fmt,
-        "interval": None
-        if interval is None
-        else [interval[0].isoformat(), interval[1].isoformat()],
+        "interval": None if interval is None else [t.isoformat() for t in interval],
         "volume": {"orders": orders, "customers": customers, "products": products},
-        "rates": {k: v for k, v in vars(rates).items()},
+        "rates": asdict(rates),
         "counts": counts,
         "defects": entries,
     }
-    manifest_dir = Path(out_root) / "_manifest" / f"dt={day.isoformat()}"
-    write_json((manifest_dir / suffix if suffix else manifest_dir) / "manifest.json", manifest)
+    write_json(Path(run.folder("_manifest")) / "manifest.json", manifest)
     return manifest
 
 
