@@ -172,6 +172,9 @@ def generate_day(
     window = None
     if interval is not None:
         window = (_to_utc_seconds(interval[0]), _to_utc_seconds(interval[1]))
+        day_start = _to_utc_seconds(dt.datetime.combine(day, dt.time()))
+        if not day_start <= window[0] < window[1] <= day_start + 86_400:
+            raise ValueError(f"interval {interval[0]}..{interval[1]} must lie within {day} (UTC).")
     suffix = "" if interval is None else f"interval={interval[0]:%H%M}"
     run = _Run(day, out_root, seed, fmt, rates, window, suffix)
     counts: dict[str, int] = {}

@@ -91,3 +91,5 @@ def test_bad_ranges_and_volumes_fail_with_one_sentence(
         main(["generate", "--start", "2025-03-02", "--end", "2025-03-01", "--out", str(tmp_path)])
     code = main(["generate", "--date", "2025-03-01", "--out", str(tmp_path), "--products", "0"])
     assert code == 2 and "volumes out of range" in capsys.readouterr().err
+    code = main(["generate", "--date", "2025-03-01", "--out", str(tmp_path), "--interval", "23:55"])
+    assert code == 2 and "must lie within 2025-03-01" in capsys.readouterr().err
