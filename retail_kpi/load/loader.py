@@ -159,10 +159,10 @@ def _load(
     phases.done("lock wait")
     all_days = [day, *(d for days in plan.values() for d in days)]
     conn.execute("select dw.populate_dim_date(%s, %s)", (min(all_days), max(all_days)))
-    for spec in (dims.CUSTOMER, dims.PRODUCT):
-        snapshot = silver.read_snapshot(s, spec.entity, day)
-        n = dims.merge_scd2(conn, spec, snapshot)
-        counts[spec.table] = EntityCounts(snapshot.num_rows, 0, n, [day.isoformat()])
+    for dim in (dims.CUSTOMER, dims.PRODUCT):
+        snapshot = silver.read_snapshot(s, dim.entity, day)
+        n = dims.merge_scd2(conn, dim, snapshot)
+        counts[dim.table] = EntityCounts(snapshot.num_rows, 0, n, [day.isoformat()])
     ctx = KeyContext.load(conn)
     phases.done("dimensions")
     staged: list[partitions.StagedDay] = []
