@@ -29,6 +29,7 @@ BRANDS = ("Acme", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Li
 PRICE_PERIOD_DAYS = (60, 400)
 PRICE_STEP = 0.12  # a price change moves the list price by up to +-12 %
 ZIPF_EXPONENT = 0.9
+POPULARITY_SLOTS = 1 << 16  # product picks are one table lookup (weights quantised to 2^-16)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class Catalog:
     period: np.ndarray
     phase: np.ndarray
     created_second: np.ndarray  # unix second the product entered the catalogue
-    popularity_cdf: np.ndarray  # cumulative sales weight, for searchsorted
+    popularity_cdf: np.ndarray  # cumulative sales weight
+    popularity_table: np.ndarray  # product of each of POPULARITY_SLOTS equal slices of [0, 1)
 
 
 SUBCATS: tuple[tuple[str, str], ...] = tuple(
@@ -59,6 +61,7 @@ def catalog(seed: int, n: int) -> Catalog:
     weights = weights[r.permutation(n)]
     lo, hi = PRICE_PERIOD_DAYS
     period = r.integers(lo, hi, n)
+    cdf = np.cumsum(weights) / weights.sum()
     return Catalog(
         subcat=r.integers(0, len(SUBCATS), n),
         brand=r.integers(0, len(BRANDS), n),
@@ -68,7 +71,10 @@ def catalog(seed: int, n: int) -> Catalog:
         period=period,
         phase=r.integers(0, hi, n),
         created_second=unix_day(EPOCH) + r.integers(0, 30 * SECONDS_PER_DAY, n),
-        popularity_cdf=np.cumsum(weights) / weights.sum(),
+        popularity_cdf=cdf,
+        popularity_table=np.minimum(
+            np.searchsorted(cdf, (np.arange(POPULARITY_SLOTS) + 0.5) / POPULARITY_SLOTS), n - 1
+        ),
     )
 
 

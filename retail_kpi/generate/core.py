@@ -75,21 +75,20 @@ def _orders_and_items(
     pool: ThreadPoolExecutor,
 ) -> dict[str, Callable[[], tuple[dict, list[str]]]]:
     """Jobs rendering the orders and lines landing on ``day`` (late ones appended last)."""
-    hourly = pool.map(lambda h: od.hour_orders(seed, vol, day, h), _hours(window))
-    on_time = od.concat(list(hourly), day)
+    hourly = list(pool.map(lambda h: od.hour_orders(seed, vol, day, h), _hours(window)))
     late = []
     for k in range(1, od.MAX_LATE_DAYS + 1):
         b = od.late_orders(seed, vol, day - dt.timedelta(days=k), rates.late_arriving)
         late.append(od.select(b, b.delay == k))
     if window is not None:
         lo, hi = window
-        on_time = od.select(on_time, (on_time.ts >= lo) & (on_time.ts < hi))
+        hourly = [od.select(b, (b.ts >= lo) & (b.ts < hi)) for b in hourly]
         late = [
             od.select(b, (b.ts + b.delay * 86_400 >= lo) & (b.ts + b.delay * 86_400 < hi))
             for b in late
         ]
-    both = od.concat([on_time, *late], day)
-    n_on_time = len(on_time.ts)
+    both = od.concat([*hourly, *late], day)  # one copy: on-time hours, then late orders
+    n_on_time = sum(len(b.ts) for b in hourly)
     late_rows = np.arange(n_on_time, len(both.ts))
     late_dates = [str(d) for d in fmt.dates(both.ts[late_rows] // 86_400).to_pylist()]
     line_late = np.flatnonzero(both.line_order >= n_on_time)

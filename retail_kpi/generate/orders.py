@@ -122,8 +122,8 @@ def _draw_lines(seed: int, vol: Volume, b: Orders, r: np.random.Generator) -> No
     starts = np.cumsum(n_lines) - n_lines
     b.line_order = np.repeat(np.arange(n), n_lines)
     b.line_number = np.arange(total) - np.repeat(starts, n_lines) + 1
-    b.product = np.searchsorted(catalog(seed, vol.products).popularity_cdf, r.random(total))
-    b.product = np.minimum(b.product, vol.products - 1)
+    table = catalog(seed, vol.products).popularity_table
+    b.product = table[(r.random(total) * len(table)).astype(np.int64)]
     b.quantity = np.minimum(r.geometric(QTY_P, total), QTY_MAX)
     list_cents, _ = prices(seed, vol.products, b.day)
     fx = fx_rates(seed, b.day)

@@ -40,9 +40,17 @@ def _swap(new: Path, final_dir: Path) -> None:
         os.rename(new, final_dir)
 
 
+def manifest_text(payload: dict) -> str:
+    """JSON with one defect entry per line: greppable, and fast (the C encoder, no indent)."""
+    head = {k: v for k, v in payload.items() if k != "defects"}
+    entries = ",\n".join(json.dumps(e, ensure_ascii=False) for e in payload.get("defects", []))
+    body = f"[\n{entries}\n]" if entries else "[]"
+    return json.dumps(head, ensure_ascii=False)[:-1] + f', "defects": {body}}}\n'
+
+
 def write_json(path: Path, payload: dict) -> None:
-    """Write a JSON document atomically (temp file + rename)."""
+    """Write the manifest atomically (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.write_text(manifest_text(payload), encoding="utf-8")
     os.replace(tmp, path)
