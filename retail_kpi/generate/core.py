@@ -174,7 +174,9 @@ def generate_day(
         day_start = _to_utc_seconds(dt.datetime.combine(day, dt.time()))
         if not day_start <= window[0] < window[1] <= day_start + 86_400:
             raise ValueError(f"interval {interval[0]}..{interval[1]} must lie within {day} (UTC).")
-    suffix = "" if interval is None else f"interval={interval[0]:%H%M}"
+    suffix = ""
+    if window is not None:  # folder named by the UTC start, whatever tz the caller used
+        suffix = f"interval={window[0] % 86_400 // 3600:02d}{window[0] % 3600 // 60:02d}"
     run = _Run(day, out_root, seed, fmt, rates, window, suffix)
     counts: dict[str, int] = {}
     entries: list[dict] = []
