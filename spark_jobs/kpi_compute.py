@@ -174,13 +174,13 @@ def compute(spark: SparkSession, silver: Path, plan: Plan) -> dict[str, DataFram
     prod_map = _snapshot_map(silver, "products", inputs)
     products = read_snapshots(
         spark, silver, "products", prod_map, ["product_id", "product_name", "category"]
-    )
+    ).cache()
     lines_cat = kpi_sales.with_category(lines, products)
-    base_cat = kpi_sales.daily_base(lines_cat, ["category", "country_code"])
+    base_cat = kpi_sales.daily_base(lines_cat, ["category", "country_code"]).cache()
 
     returns = read_silver(spark, silver, "returns", inputs, RETURN_COLS)
     returns = returns.where(_in("return_date", inputs))
-    rets = kpi_periods.returns_by(returns, ["country_code"])
+    rets = kpi_periods.returns_by(returns, ["country_code"]).cache()
     rets_cat = kpi_periods.returns_by(
         kpi_sales.with_category(
             returns.withColumnRenamed("return_date", "sales_date"), products
@@ -201,7 +201,7 @@ def compute(spark: SparkSession, silver: Path, plan: Plan) -> dict[str, DataFram
         day_frames[0],
         kpi_periods.DAY_BUCKETS,
     )
-    status = kpi_periods.customer_status(orders)
+    status = kpi_periods.customer_status(orders).cache()
 
     m_members, m_complete, m_days = windows.month_windows(plan.months, avail)
     month_frames = _windows_frames(spark, m_members, m_complete, kpi_periods.MONTH_BUCKETS)

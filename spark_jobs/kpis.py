@@ -47,10 +47,15 @@ class Plan:
         return list(self.months if period == "month" else self.days)
 
 
-def make_plan(silver_dir: Path, run_date: dt.date) -> Plan:
-    """Touched dates -> recomputed days/months -> input days, restricted to the lake."""
+def make_plan(silver_dir: Path, run_date: dt.date, since: dt.date | None = None) -> Plan:
+    """Touched dates -> recomputed days/months -> input days, restricted to the lake.
+
+    ``since`` (backfills, definition changes) also touches every day in the lake from it on.
+    """
     available = windows.available_days(silver_dir)
     touched = windows.touched_days(silver_dir, run_date) & (available | {run_date})
+    if since is not None:
+        touched |= {d for d in available if d >= since}
     days = windows.recompute_days(touched, available, run_date)
     months = windows.recompute_months(touched, days, available)
     inputs = windows.input_days(days, months, available)
@@ -75,6 +80,7 @@ def write_outputs(
     kpi_dir = lake / "kpi"
     counts: dict[str, int] = {}
     for t in cat.tables:
+        started = time.monotonic()
         targets = plan.targets(t.period)
         df = tables[t.name].select(*t.column_names)
         kpi_io.write_table(df, kpi_dir / t.name, t.date_column, targets)
@@ -86,6 +92,7 @@ def write_outputs(
             kpi_io.write_json(lake, t.name, day, rows, meta)
             n += len(rows)
         counts[t.name] = n
+        log.info("%s: %d rows in %.1fs", t.name, n, time.monotonic() - started)
     kpi_io.write_touched(
         kpi_dir,
         plan.run_date,
@@ -101,11 +108,17 @@ def write_outputs(
     return counts
 
 
-def run(spark: SparkSession, lake: Path, run_date: dt.date, run_id: str) -> dict[str, int]:
+def run(
+    spark: SparkSession,
+    lake: Path,
+    run_date: dt.date,
+    run_id: str,
+    since: dt.date | None = None,
+) -> dict[str, int]:
     """Compute and write everything for one run; returns rows written per table."""
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     spark.conf.set("spark.sql.session.timeZone", "UTC")
-    plan = make_plan(lake / "silver", run_date)
+    plan = make_plan(lake / "silver", run_date, since)
     log.info(
         "run %s: touched %s -> %d days, %d months, %d input days",
         run_date,
@@ -115,7 +128,10 @@ def run(spark: SparkSession, lake: Path, run_date: dt.date, run_id: str) -> dict
         len(plan.inputs),
     )
     tables = kpi_compute.compute(spark, lake / "silver", plan)
-    return write_outputs(tables, lake, plan, run_id)
+    try:
+        return write_outputs(tables, lake, plan, run_id)
+    finally:
+        spark.catalog.clearCache()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -124,6 +140,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--run-id", default="manual", help="pipeline run id, recorded in the outputs")
     p.add_argument("--lake", default=None, help="lake root (default: RETAIL_LAKE_DIR)")
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
+    p.add_argument(
+        "--recompute-from",
+        default=None,
+        help="also recompute every business day in the lake from this date on (backfills)",
+    )
     return p.parse_args(argv)
 
 
@@ -134,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         run_date = dt.date.fromisoformat(args.date)
+        since = dt.date.fromisoformat(args.recompute_from) if args.recompute_from else None
     except ValueError:
-        fail(f"--date {args.date!r} is not a date; use YYYY-MM-DD.")
+        fail(f"--date/--recompute-from must be dates (YYYY-MM-DD), got {args.date!r}.")
     if args.lake:
         lake = Path(args.lake).resolve()
     else:
@@ -147,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     spark = build_session("retail-kpis", args.master)
     try:
-        counts = run(spark, lake, run_date, args.run_id)
+        counts = run(spark, lake, run_date, args.run_id, since)
     finally:
         spark.stop()
     log.info("KPIs written in %.1fs: %s", time.monotonic() - started, counts)

@@ -1,0 +1,96 @@
+"""Load the KPI Parquet a run wrote into ``mart.kpi_*``, idempotently.
+
+The KPI job lists the dates it recomputed in ``lake/kpi/_touched/dt=<run date>.json``;
+for each of those dates every KPI table's rows of that date are replaced (delete + insert)
+in ONE transaction under an advisory lock, so BI never sees a date half-loaded and two runs
+of a date serialise. A date for which the job wrote no rows of a table leaves that table
+with none for the date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from retail_kpi.config import Settings, settings
+from retail_kpi.kpi.catalogue import KpiTable, load
+from retail_kpi.load.kpi import replace_partition
+from retail_kpi.load.silver import parquet_files
+from retail_kpi.warehouse.db import WarehouseError, connection, xact_lock
+
+log = logging.getLogger(__name__)
+SCHEMA = "mart"
+
+
+def touched_file(kpi_dir: Path, run_date: dt.date) -> Path:
+    return kpi_dir / "_touched" / f"dt={run_date.isoformat()}.json"
+
+
+def read_touched(kpi_dir: Path, run_date: dt.date) -> dict[str, Any]:
+    """The KPI job's list of recomputed days and months for ``run_date``."""
+    path = touched_file(kpi_dir, run_date)
+    if not path.exists():
+        raise WarehouseError(
+            f"No KPI output for {run_date} ({path} is missing); run the KPI job for that date first."
+        )
+    doc = json.loads(path.read_text())
+    return {
+        "days": [dt.date.fromisoformat(d) for d in doc.get("days", [])],
+        "months": [dt.date.fromisoformat(d) for d in doc.get("months", [])],
+        "run_id": doc.get("run_id"),
+    }
+
+
+def replace_table_date(
+    conn: psycopg.Connection, kpi_dir: Path, table: KpiTable, day: dt.date
+) -> int:
+    """Replace one table's rows of ``day`` (inside the caller's transaction)."""
+    folder = kpi_dir / table.name / f"dt={day.isoformat()}"
+    if parquet_files(folder):
+        return replace_partition(conn, f"{SCHEMA}.{table.name}", table.date_column, day, folder)
+    conn.execute(
+        sql.SQL("delete from {} where {} = %s").format(
+            sql.Identifier(SCHEMA, table.name), sql.Identifier(table.date_column)
+        ),
+        (day,),
+    )
+    return 0
+
+
+def load_dates(
+    conn: psycopg.Connection, kpi_dir: Path, days: list[dt.date], months: list[dt.date]
+) -> dict[str, int]:
+    """One transaction per date: every table of that period replaced together."""
+    cat = load()
+    counts: dict[str, int] = {t.name: 0 for t in cat.tables}
+    for period, dates in (("day", days), ("month", months)):
+        tables = [t for t in cat.tables if t.period == period]
+        for d in dates:
+            with conn.transaction():
+                xact_lock(conn, f"kpi:{period}:{d.isoformat()}")
+                for t in tables:
+                    counts[t.name] += replace_table_date(conn, kpi_dir, t, d)
+            log.info("KPIs of %s %s loaded", period, d)
+    return counts
+
+
+def load_kpis(day: dt.date, run_id: str = "manual", s: Settings | None = None) -> dict[str, int]:
+    """Load the KPI dates the run of ``day`` recomputed; returns rows loaded per table."""
+    s = s or settings()
+    touched = read_touched(s.kpi_dir, day)
+    with connection(s.warehouse_url) as conn:
+        counts = load_dates(conn, s.kpi_dir, touched["days"], touched["months"])
+    log.info(
+        "run %s: KPIs of %d days and %d months loaded: %s",
+        run_id,
+        len(touched["days"]),
+        len(touched["months"]),
+        counts,
+    )
+    return counts
