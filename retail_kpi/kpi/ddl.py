@@ -35,7 +35,7 @@ def create_sql(t: KpiTable) -> str:
         cols.append(f"    {c.name} {PG_TYPES[c.type]}{not_null}")
     cols.append(f"    primary key ({', '.join(t.grain)})")
     lines = [
-        f"-- Generated from retail_kpi/kpi/catalogue.yaml by `python -m retail_kpi.kpi.ddl`.",
+        "-- Generated from retail_kpi/kpi/catalogue.yaml by `python -m retail_kpi.kpi.ddl`.",
         f"-- Grain: {' x '.join(t.grain)}. Loaded per {t.period} by retail_kpi.kpi.load.",
         f"create table {name} (",
         ",\n".join(cols),
@@ -45,9 +45,7 @@ def create_sql(t: KpiTable) -> str:
     if t.grain[0] != t.date_column:
         lines += [f"create index {t.name}_{t.date_column}_idx on {name} ({t.date_column});", ""]
     lines.append(f"comment on table {name} is {_quote(t.description)};")
-    lines += [
-        f"comment on column {name}.{c.name} is {_quote(c.comment)};" for c in t.columns
-    ]
+    lines += [f"comment on column {name}.{c.name} is {_quote(c.comment)};" for c in t.columns]
     return "\n".join(lines) + "\n"
 
 
@@ -55,8 +53,7 @@ def migration_files(cat: Catalogue) -> dict[str, str]:
     """File name -> SQL for every KPI-owned table, numbered in catalogue order."""
     owned = [t for t in cat.tables if t.created_by == "kpi"]
     return {
-        f"V{FIRST_VERSION + i:03d}__create_{t.name}.sql": create_sql(t)
-        for i, t in enumerate(owned)
+        f"V{FIRST_VERSION + i:03d}__create_{t.name}.sql": create_sql(t) for i, t in enumerate(owned)
     }
 
 
@@ -74,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         else:
             path.write_text(text)
     if drift:
-        print(f"KPI migrations differ from the catalogue: {', '.join(drift)}; "
-              "add an alter migration or regenerate before release.", file=sys.stderr)
+        print(
+            f"KPI migrations differ from the catalogue: {', '.join(drift)}; "
+            "add an alter migration or regenerate before release.",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

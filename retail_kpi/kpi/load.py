@@ -37,7 +37,8 @@ def read_touched(kpi_dir: Path, run_date: dt.date) -> dict[str, Any]:
     path = touched_file(kpi_dir, run_date)
     if not path.exists():
         raise WarehouseError(
-            f"No KPI output for {run_date} ({path} is missing); run the KPI job for that date first."
+            f"No KPI output for {run_date} ({path} is missing); "
+            "run the KPI job for that date first."
         )
     doc = json.loads(path.read_text())
     return {
