@@ -8,6 +8,8 @@ strings are always quoted (so "" is an empty string) and nulls are bare empty fi
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Iterable
 
 import psycopg
 import pyarrow as pa
@@ -22,27 +24,36 @@ _OPTIONS = pacsv.WriteOptions(include_header=False, batch_size=CHUNK_ROWS)
 def copy_table(
     conn: psycopg.Connection,
     target: sql.Composable,
-    data: pa.Table,
+    data: pa.Table | Iterable[pa.Table],
     columns: list[str] | None = None,
     *,
     freeze: bool = False,
 ) -> int:
-    """COPY ``data`` (columns in ``columns`` order, default all) into ``target``; rows copied.
+    """COPY ``data`` into ``target`` (``columns`` order, default: the table's); rows copied.
 
-    ``freeze`` writes rows already frozen (allowed only into a table created in the
-    same transaction), sparing the first reader from setting hint bits on every page.
-    A background writer thread sends one chunk while Arrow encodes the next.
+    ``data`` may be an iterable of tables produced lazily (columns default to the
+    first one's): each part is encoded and queued while PostgreSQL parses the
+    previous one, so client work overlaps server work. ``freeze`` writes rows already frozen
+    (allowed only into a table created in the same transaction), sparing the first
+    reader from setting hint bits on every page.
     """
-    columns = columns or data.column_names
-    data = data.select(columns)
+    parts = iter([data] if isinstance(data, pa.Table) else data)
+    first = next(parts, None)
+    if first is None:
+        return 0
+    columns = columns or first.column_names
+    parts = itertools.chain([first], parts)
     stmt = sql.SQL("copy {} ({}) from stdin (format csv{})").format(
         target,
         sql.SQL(", ").join(sql.Identifier(c) for c in columns),
         sql.SQL(", freeze" if freeze else ""),
     )
+    rows = 0
     with conn.cursor() as cur, cur.copy(stmt, writer=QueuedLibpqWriter(cur)) as copy:
-        for batch in data.to_batches(max_chunksize=CHUNK_ROWS):
-            buf = io.BytesIO()
-            pacsv.write_csv(batch, buf, _OPTIONS)
-            copy.write(buf.getbuffer())
-    return data.num_rows
+        for part in parts:
+            for batch in part.select(columns).to_batches(max_chunksize=CHUNK_ROWS):
+                buf = io.BytesIO()
+                pacsv.write_csv(batch, buf, _OPTIONS)
+                copy.write(buf.getbuffer())
+            rows += part.num_rows
+    return rows

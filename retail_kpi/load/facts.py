@@ -17,8 +17,10 @@ import pyarrow.compute as pc
 
 from retail_kpi.load.keys import CodeMap, VersionIndex, load_code_map, load_versions, timestamps_us
 
-#: Reads (entity, business date) -> silver rows of that date.
+#: Reads (entity, business date) -> silver rows of that date (memoised by the loader).
 Reader = Callable[[str, dt.date], pa.Table]
+#: Columns of the orders that order lines take from their header.
+ORDER_HEADER = ["order_id", "customer_id", "channel", "payment_method", "status", "fx_usd_per_unit"]
 _DAY_US = 86_400_000_000
 
 
@@ -55,7 +57,7 @@ def _is_late(t: pa.Table, date_column: str) -> pa.Array:
 def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) -> pa.Table:
     """fct_order_line: items joined to their order (customer, channel, status, rate)."""
     orders = read("orders", day)
-    o = orders.take(pc.index_in(items["order_id"], value_set=orders["order_id"]))
+    o = orders.take(pc.index_in(items["order_id"], value_set=orders["order_id"].combine_chunks()))
     ts = timestamps_us(items["order_ts"])
     return pa.table(
         {

@@ -10,9 +10,11 @@ the same rows; a crash leaves the previous state.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import psycopg
@@ -22,12 +24,14 @@ import pyarrow.compute as pc
 from retail_kpi import config
 from retail_kpi.load import dims, kpi, partitions, silver
 from retail_kpi.load.copy import copy_table
-from retail_kpi.load.facts import FACTS, FactSpec, KeyContext
+from retail_kpi.load.facts import FACTS, ORDER_HEADER, FactSpec, KeyContext
 from retail_kpi.warehouse.db import WarehouseError, connection, xact_lock
 
 log = logging.getLogger(__name__)
 TASK = "load"
 _DIMENSIONS_LOCK = "dimensions"
+#: Rows transformed at a time: small enough to overlap with COPY, big enough for Arrow.
+TRANSFORM_ROWS = 131_072
 
 
 class LoadError(WarehouseError):
@@ -85,25 +89,38 @@ def _load_fact_days(
     days: list[dt.date],
     ctx: KeyContext,
 ) -> tuple[EntityCounts, list[partitions.StagedDay], list[tuple[object, ...]]]:
+    """Stage every touched day of one fact; returns counts, staged days and KPI rows."""
     counts, staged = EntityCounts(), []
     sales: list[tuple[object, ...]] = []
 
+    @functools.cache
     def read(entity: str, d: dt.date) -> pa.Table:
-        return silver.read_business_date(s, entity, d)[0]
+        columns = ORDER_HEADER if entity == "orders" else None
+        return silver.read_business_date(s, entity, d, columns)[0]
 
     for d in days:
         data, rows_in, dups = silver.read_business_date(s, spec.entity, d)
         _check_dates(spec, d, data.num_rows, data[spec.date_column])
-        rows = spec.transform(ctx, d, data, read)
+        done: list[pa.Table] = []
+
+        def transformed(
+            data: pa.Table = data, d: dt.date = d, done: list[pa.Table] = done
+        ) -> Iterator[pa.Table]:
+            # Slices are transformed while the server parses the previous one.
+            for i in range(0, max(data.num_rows, 1), TRANSFORM_ROWS):
+                rows = spec.transform(ctx, d, data.slice(i, TRANSFORM_ROWS), read)
+                done.append(rows)
+                yield rows
+
         target = partitions.create_staged_day(conn, spec.table, spec.date_column, d)
-        copy_table(conn, target.staged, rows, freeze=True)
+        counts.rows_loaded += copy_table(conn, target.staged, transformed(), freeze=True)
         staged.append(target)
         if spec.table == "fct_order_line":
-            sales += kpi.daily_sales_rows(rows, ctx.countries)
+            sales += kpi.daily_sales_rows(pa.concat_tables(done), ctx.countries)
         counts.rows_in += rows_in
         counts.rows_deduplicated += dups
-        counts.rows_loaded += rows.num_rows
         counts.days.append(d.isoformat())
+        read.cache_clear()
     return counts, staged, sales
 
 

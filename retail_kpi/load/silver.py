@@ -61,21 +61,27 @@ def read_files(files: list[Path], columns: list[str]) -> pa.Table:
     tables = [pq.read_table(f, columns=columns) for f in files]
     if not tables:
         raise FileNotFoundError("no parquet files")
-    return pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+    return pa.concat_tables(tables, promote_options="permissive")
 
 
-def read_business_date(s: Settings, entity: str, day: dt.date) -> tuple[pa.Table, int, int]:
+def read_business_date(
+    s: Settings, entity: str, day: dt.date, columns: list[str] | None = None
+) -> tuple[pa.Table, int, int]:
     """All rows of ``entity`` for business date ``day`` over every ingest date.
 
     Returns (table, rows read, duplicates dropped). A key seen in several ingest
     dates keeps the row of the latest one, so a re-landed record never doubles.
+    ``columns`` narrows the read (the natural key and ingest_date are always read).
     """
-    columns = [c.name for c in SILVER[entity]]
+    columns = columns or [c.name for c in SILVER[entity]]
+    for needed in (*NATURAL_KEYS[entity], "ingest_date"):
+        if needed not in columns and any(c.name == needed for c in SILVER[entity]):
+            columns = [*columns, needed]
     part = entity_dir(s, entity) / f"dt={day.isoformat()}"
     ingest_dirs = sorted(p for p in part.glob("ingest_dt=*") if p.is_dir())
     files = [f for d in ingest_dirs for f in parquet_files(d)]
     if not files:
-        return empty_table(entity), 0, 0
+        return empty_table(entity).select(columns), 0, 0
     table = read_files(files, columns)
     rows_in = table.num_rows
     if len(ingest_dirs) > 1 and "ingest_date" in columns:
