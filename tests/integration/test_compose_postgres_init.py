@@ -1,14 +1,16 @@
-"""The compose stack's PostgreSQL set-up, run for real on a throwaway server.
+"""The compose stack's first start, replayed for real on a throwaway PostgreSQL.
 
-Replays what `docker compose up` does to the database, without Docker: the init script
-of docker/postgres/initdb (as the postgres image runs it on first start), then the
-warehouse migrations with the superuser URL (as airflow-init does). Password logins are
-checked with scram-sha-256, as in the image. Then each role reaches only its database,
-and the warehouse is owned by retail_etl and readable, not writable, by bi_reader.
+Without Docker: the init script of docker/postgres/initdb (as the postgres image runs it
+on first start), then docker/airflow/init.sh with airflow-init's environment taken from
+`docker compose config` (only the host name `postgres` and the container paths are
+rewritten to this machine's). Password logins use scram-sha-256, as in the image. Then:
+each role reaches only its database; the warehouse is owned by retail_etl and readable,
+not writable, by bi_reader; Airflow's schema, its Spark pool and admin password exist.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,22 +24,18 @@ import pytest
 
 from retail_kpi.spark_cluster import free_port
 from retail_kpi.warehouse import local_pg
+from tests.integration.test_compose_config import compose, filled_env
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 INIT_SCRIPT = ROOT / "docker" / "postgres" / "initdb" / "10-databases.sh"
-PASSWORDS = {
-    "AIRFLOW_DB_PASSWORD": "af-Secret_1",
-    "SUPERSET_DB_PASSWORD": "ss-Secret_2",
-    "WAREHOUSE_DB_PASSWORD": "etl-Secret_3",
-    "BI_READER_PASSWORD": "bi-Secret_4",
-}
-LOGINS = {  # role -> (password, the only database it may connect to)
-    "airflow": (PASSWORDS["AIRFLOW_DB_PASSWORD"], "airflow"),
-    "superset": (PASSWORDS["SUPERSET_DB_PASSWORD"], "superset"),
-    "etl": (PASSWORDS["WAREHOUSE_DB_PASSWORD"], "retail_kpi"),
-    "bi_reader": (PASSWORDS["BI_READER_PASSWORD"], "retail_kpi"),
+AIRFLOW_INIT = ROOT / "docker" / "airflow" / "init.sh"
+LOGIN_SECRETS = {  # role -> (secret in docker/.env, the only database it may connect to)
+    "airflow": ("AIRFLOW_DB_PASSWORD", "airflow"),
+    "superset": ("SUPERSET_DB_PASSWORD", "superset"),
+    "etl": ("WAREHOUSE_DB_PASSWORD", "retail_kpi"),
+    "bi_reader": ("BI_READER_PASSWORD", "retail_kpi"),
 }
 HBA = """\
 host all postgres 127.0.0.1/32 trust
@@ -71,25 +69,59 @@ def url(user: str, db: str, port: int, password: str | None = None) -> str:
 
 
 @pytest.fixture(scope="module")
-def initialised(server: int) -> int:
-    """Run the init script, then the migrations as airflow-init does; return the port."""
-    env = {**os.environ, **PASSWORDS, "POSTGRES_USER": "postgres", "PGHOST": "127.0.0.1",
+def secrets(tmp_path_factory) -> dict[str, str]:
+    """A docker/.env as `make compose-env` writes it, parsed."""
+    env_file = filled_env(tmp_path_factory.mktemp("compose-env"))
+    return dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+
+
+def airflow_init_env(secrets: dict[str, str], port: int, home: Path) -> dict[str, str]:
+    """airflow-init's environment from the compose model, pointed at this machine."""
+    env_file = home / "compose.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in secrets.items()))
+    proc = compose(env_file, "config", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    env = json.loads(proc.stdout)["services"]["airflow-init"]["environment"]
+    env = {
+        k: v.replace("@postgres:5432/", f"@127.0.0.1:{port}/").replace("/opt/airflow", str(home))
+        for k, v in env.items()
+    }
+    venv_bin = str(Path(sys.executable).parent)
+    return {**os.environ, **env, "PATH": f"{venv_bin}:{os.environ['PATH']}",
+            "PYTHONPATH": str(ROOT)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory) -> Path:
+    """Stands in for the airflow-home volume (/opt/airflow)."""
+    return tmp_path_factory.mktemp("airflow-home")
+
+
+@pytest.fixture(scope="module")
+def initialised(server: int, secrets: dict[str, str], airflow_home: Path) -> int:
+    """Run the postgres init script, then airflow-init's script; return the port."""
+    env = {**os.environ, **secrets, "POSTGRES_USER": "postgres", "PGHOST": "127.0.0.1",
            "PGPORT": str(server)}  # fmt: skip
     proc = subprocess.run(["bash", str(INIT_SCRIPT)], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    env = {**os.environ, "WAREHOUSE_URL": url("postgres", "retail_kpi", server),
-           "BI_READER_PASSWORD": PASSWORDS["BI_READER_PASSWORD"]}  # fmt: skip
     proc = subprocess.run(
-        [sys.executable, "-m", "retail_kpi", "warehouse", "migrate"],
-        env=env, capture_output=True, text=True, cwd=ROOT, timeout=600,
+        ["bash", str(AIRFLOW_INIT)], env=airflow_init_env(secrets, server, airflow_home),
+        capture_output=True, text=True, cwd=ROOT, timeout=900,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    assert "airflow-init: done" in proc.stdout
     return server
 
 
-@pytest.mark.parametrize("role", sorted(LOGINS))
-def test_each_role_reaches_only_its_database(initialised: int, role: str) -> None:
-    password, own_db = LOGINS[role]
+@pytest.fixture(scope="module")
+def logins(secrets: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """role -> (password, its database)."""
+    return {role: (secrets[key], db) for role, (key, db) in LOGIN_SECRETS.items()}
+
+
+@pytest.mark.parametrize("role", sorted(LOGIN_SECRETS))
+def test_each_role_reaches_only_its_database(initialised: int, logins, role: str) -> None:
+    password, own_db = logins[role]
     with psycopg.connect(url(role, own_db, initialised, password)) as conn:
         assert conn.execute("select current_user").fetchone() == (role,)
     for other in {"airflow", "superset", "retail_kpi"} - {own_db}:
@@ -97,10 +129,10 @@ def test_each_role_reaches_only_its_database(initialised: int, role: str) -> Non
             psycopg.connect(url(role, other, initialised, password))
 
 
-@pytest.mark.parametrize("role", sorted(LOGINS))
-def test_a_wrong_password_is_refused(initialised: int, role: str) -> None:
+@pytest.mark.parametrize("role", sorted(LOGIN_SECRETS))
+def test_a_wrong_password_is_refused(initialised: int, logins, role: str) -> None:
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        psycopg.connect(url(role, LOGINS[role][1], initialised, "not-the-password"))
+        psycopg.connect(url(role, logins[role][1], initialised, "not-the-password"))
 
 
 def test_the_warehouse_is_owned_by_the_etl_role(initialised: int) -> None:
@@ -116,8 +148,8 @@ def test_the_warehouse_is_owned_by_the_etl_role(initialised: int) -> None:
     assert db_owner == "retail_etl"
 
 
-def test_etl_writes_and_bi_reader_only_reads(initialised: int) -> None:
-    etl_pw, bi_pw = LOGINS["etl"][0], LOGINS["bi_reader"][0]
+def test_etl_writes_and_bi_reader_only_reads(initialised: int, logins) -> None:
+    etl_pw, bi_pw = logins["etl"][0], logins["bi_reader"][0]
     with psycopg.connect(url("etl", "retail_kpi", initialised, etl_pw), autocommit=True) as etl:
         etl.execute("set role retail_etl")
         etl.execute("create table mart.compose_probe (n int)")
@@ -131,3 +163,19 @@ def test_etl_writes_and_bi_reader_only_reads(initialised: int) -> None:
         pytest.raises(psycopg.errors.InsufficientPrivilege),
     ):
         bi.execute("create table mart.not_allowed (n int)")
+
+
+def test_airflow_init_prepared_airflow(initialised: int, logins, secrets, airflow_home) -> None:
+    """Metadata schema owned by `airflow`, the DAGs' Spark pool, the admin password file."""
+    from retail_kpi.ops.dag_tasks import SPARK_POOL, SPARK_POOL_SLOTS
+
+    password = logins["airflow"][0]
+    with psycopg.connect(url("airflow", "airflow", initialised, password)) as conn:
+        owner = conn.execute(
+            "select tableowner from pg_tables where tablename = 'dag_run'"
+        ).fetchone()
+        pool = conn.execute("select slots from slot_pool where pool = %s", (SPARK_POOL,))
+        assert (owner, pool.fetchone()) == (("airflow",), (SPARK_POOL_SLOTS,))
+    passwords = airflow_home / "passwords.json"
+    assert passwords.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert json.loads(passwords.read_text()) == {"admin": secrets["AIRFLOW_ADMIN_PASSWORD"]}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import urllib.request
@@ -27,7 +28,9 @@ from retail_kpi import pyfiles, spark_cluster
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.generate import generate_day
 
-pytestmark = pytest.mark.integration
+#: Generous: a loaded shared machine can be ten times slower than a quiet one.
+SUBMIT_TIMEOUT_S = 1800
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(SUBMIT_TIMEOUT_S + 300)]
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE_JOB = Path(__file__).with_name("spark_probe_job.py")
@@ -108,18 +111,25 @@ def runs(cluster, tmp_path_factory) -> dict[str, dict]:
         env.update(
             AIRFLOW_CONN_SPARK=conn, RETAIL_LANDING_DIR=str(landing), RETAIL_LAKE_DIR=str(lake)
         )
-        log = (root / f"{label}.log").open("w")
-        procs[label] = (
-            subprocess.Popen([sys.executable, "-c", SUBMIT, json.dumps(spec)], env=env,
-                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
-            lake, Path(log.name),
-        )  # fmt: skip
+        with (root / f"{label}.log").open("w") as log:
+            procs[label] = (
+                subprocess.Popen([sys.executable, "-c", SUBMIT, json.dumps(spec)], env=env,
+                                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                                 start_new_session=True),
+                lake, Path(log.name),
+            )  # fmt: skip
     out = {}
-    for label, (proc, lake, log) in procs.items():
-        code = proc.wait(timeout=900)
-        text = log.read_text()
-        assert code == 0, f"{label} run failed, see {log}:\n{text[-4000:]}"
-        out[label] = {"lake": lake, "log": text}
+    try:
+        for label, (proc, lake, log) in procs.items():
+            code = proc.wait(timeout=SUBMIT_TIMEOUT_S)
+            text = log.read_text()
+            assert code == 0, f"{label} run failed, see {log}:\n{text[-4000:]}"
+            out[label] = {"lake": lake, "log": text}
+    finally:  # a failed or timed-out run must not leave spark-submit behind
+        for proc, _, _ in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     return out
 
 
