@@ -10,7 +10,9 @@ the contract's columns, so the suite's row-count expectation fails with a readab
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,44 +49,80 @@ def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
     )
 
 
-def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, str]:
-    """Every landing file of ``entity`` for ``day``, all values as text (as Spark reads)."""
-    folder = paths.landing(s, entity, day)
-    files = _files(folder, (".csv", ".jsonl"))
-    if not files:
-        return empty_frame(
-            tuple(schemas.Column(c.name, "string") for c in schemas.LANDING[entity])
-        ), str(folder)
-    parts = []
-    for f in files:
-        if f.suffix == ".csv":
-            # on_bad_lines="skip": a malformed line is the clean step's to quarantine; the
-            # landing gate checks the file's shape and volume, not each line.
-            parts.append(
-                pd.read_csv(
-                    f,
-                    dtype=str,
-                    keep_default_na=False,
-                    on_bad_lines="skip",
-                    encoding_errors="replace",
-                )
-            )
+#: Added to every landing frame: why a line could not be split (NULL when it could).
+PARSE_ERROR = "_parse_error"
+# One RFC 4180 field: quoted (commas and doubled quotes allowed) or bare. Same rule as the
+# Spark ingest (spark_jobs/ingest.py), so the gate sees the lines the ingest will reject.
+_FIELD = r'(?:"(?:[^"]|"")*+"|[^",]*+)'
+_BOM = "\ufeff"
+
+
+def _line_pattern(n_fields: int) -> re.Pattern[str]:
+    return re.compile(f"^{_FIELD}(?:,{_FIELD}){{{n_fields - 1}}}$")
+
+
+def _read_csv_lines(path: Path, entity: str) -> pd.DataFrame:
+    """Each physical line is one record, as in the ingest: a broken line is kept as a row
+    of NULLs with its ``_parse_error`` instead of derailing the parser for the whole file."""
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        return pd.DataFrame()
+    header, body = lines[0].lstrip(_BOM).rstrip("\r"), [x.rstrip("\r") for x in lines[1:]]
+    pattern = _line_pattern(len(schemas.LANDING[entity]))
+    good, errors = [], []
+    for line in body:
+        if "\ufffd" in line:
+            errors.append("undecodable bytes")
+        elif pattern.fullmatch(line) is None:
+            errors.append("wrong field count or broken quoting")
         else:
-            parts.append(_read_jsonl(f))
-    return pd.concat(parts, ignore_index=True), str(folder)
+            good.append(line)
+    parsed = pd.read_csv(
+        io.StringIO("\n".join([header, *good]) + "\n"),
+        dtype=str,
+        keep_default_na=False,
+        on_bad_lines="skip",  # a header of another width: the column check reports it
+    )
+    parsed[PARSE_ERROR] = None
+    bad = pd.DataFrame({c: [None] * len(errors) for c in parsed.columns[:-1]})
+    bad[PARSE_ERROR] = errors
+    return pd.concat([parsed, bad], ignore_index=True) if errors else parsed
 
 
 def _read_jsonl(path: Path) -> pd.DataFrame:
-    """JSON lines as text values; a line that is not JSON is skipped like a bad CSV line."""
-    rows = []
+    """JSON lines as text values; a line that is not a JSON object gets ``_parse_error``."""
+    rows: list[dict[str, Any]] = []
     with path.open(encoding="utf-8", errors="replace") as fh:
         for line in fh:
-            try:
-                rows.append(json.loads(line))
-            except ValueError:
+            if not line.strip():
                 continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                rows.append({PARSE_ERROR: "not a JSON object"})
+                continue
+            rows.append({k: "" if v is None else str(v) for k, v in record.items()})
     frame = pd.DataFrame(rows, dtype=object)
-    return frame.map(lambda v: "" if v is None else str(v))
+    if PARSE_ERROR not in frame.columns:
+        frame[PARSE_ERROR] = None
+    return frame[[c for c in frame.columns if c != PARSE_ERROR] + [PARSE_ERROR]]
+
+
+def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, str]:
+    """Every landing file of ``entity`` for ``day``, values as text (as the ingest reads)."""
+    folder = paths.landing(s, entity, day)
+    files = _files(folder, (".csv", ".jsonl"))
+    if not files:
+        as_text = [schemas.Column(c.name, "string") for c in schemas.LANDING[entity]]
+        frame = empty_frame((*as_text, schemas.Column(PARSE_ERROR, "string")))
+        return frame, str(folder)
+    parts = [_read_csv_lines(f, entity) if f.suffix == ".csv" else _read_jsonl(f) for f in files]
+    return pd.concat(parts, ignore_index=True), str(folder)
 
 
 def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def test_renamed_column_blocks(tmp_path: Path, warehouse: str) -> None:
 def test_row_count_outside_the_manifest_band_blocks(tmp_path: Path, warehouse: str) -> None:
     s = qd.settings_for(tmp_path, warehouse)
     qd.write_clean_landing(s)
-    # The manifest promised 100 lines; 4 arrived (band: 95..105).
+    # The manifest promised 100 lines; 4 arrived (band: 99..101).
     qd.write_manifest(s, {**dict.fromkeys(schemas.ENTITIES, 4), "order_items": 100})
 
     with pytest.raises(QualityGateFailed) as caught:
