@@ -71,8 +71,10 @@ def provision(home: Path, init: bool, do_import: bool) -> None:
     cmd += [] if do_import else ["--no-import"]
     env = superset_env(home)
     env["SUPERSET_ADMIN_PASSWORD"] = admin_password(home)
-    print(f"superset: {'initialising ' if init else ''}{home}"
-          f"{' and importing superset/bundle' if do_import else ''}", flush=True)  # fmt: skip
+    steps = (["initialising"] if init else []) + (
+        ["importing superset/bundle"] if do_import else []
+    )
+    print(f"superset: {' and '.join(steps)} in {home}", flush=True)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-5000:] + proc.stderr[-5000:])
