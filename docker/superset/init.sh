@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One-shot set-up before Superset serves (compose service superset-init): metadata DB
-# upgrade, admin user and roles, then the dashboards-as-code bundle (superset/bundle)
-# with the warehouse connection templated from WAREHOUSE_URL. Idempotent.
+# upgrade, roles and admin user, then the dashboards-as-code bundle (superset/bundle)
+# with the warehouse connection templated from WAREHOUSE_URL, in one Superset start
+# (superset/provision.py, as `manage.py up` does before serving). Idempotent.
 set -euo pipefail
 cd /opt/retail-kpi
-python superset/manage.py init --home "$SUPERSET_HOME"
-python superset/manage.py import --home "$SUPERSET_HOME"
+python superset/provision.py --init
 echo "superset-init: done"

@@ -10,6 +10,7 @@ not writable, by bi_reader; Airflow's schema, its Spark pool and admin password 
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -41,6 +42,18 @@ HBA = """\
 host all postgres 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
 """
+
+
+def dag_task_constants() -> dict[str, object]:
+    """Module-level constants of the DAGs' task module, read without importing Airflow."""
+    tree = ast.parse((ROOT / "retail_kpi" / "ops" / "dag_tasks.py").read_text())
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -167,15 +180,15 @@ def test_etl_writes_and_bi_reader_only_reads(initialised: int, logins) -> None:
 
 def test_airflow_init_prepared_airflow(initialised: int, logins, secrets, airflow_home) -> None:
     """Metadata schema owned by `airflow`, the DAGs' Spark pool, the admin password file."""
-    from retail_kpi.ops.dag_tasks import SPARK_POOL, SPARK_POOL_SLOTS
-
+    consts = dag_task_constants()
+    pool_name, slots = consts["SPARK_POOL"], consts["SPARK_POOL_SLOTS"]
     password = logins["airflow"][0]
     with psycopg.connect(url("airflow", "airflow", initialised, password)) as conn:
         owner = conn.execute(
             "select tableowner from pg_tables where tablename = 'dag_run'"
         ).fetchone()
-        pool = conn.execute("select slots from slot_pool where pool = %s", (SPARK_POOL,))
-        assert (owner, pool.fetchone()) == (("airflow",), (SPARK_POOL_SLOTS,))
+        pool = conn.execute("select slots from slot_pool where pool = %s", (pool_name,))
+        assert (owner, pool.fetchone()) == (("airflow",), (slots,))
     passwords = airflow_home / "passwords.json"
     assert passwords.stat().st_mode & 0o077 == 0  # readable by its owner only
     assert json.loads(passwords.read_text()) == {"admin": secrets["AIRFLOW_ADMIN_PASSWORD"]}
