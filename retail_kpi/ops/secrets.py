@@ -42,12 +42,31 @@ def known_secrets() -> list[str]:
 
 
 def mask_known_secrets() -> int:
-    """Register :func:`known_secrets` with Airflow's masker; returns how many."""
+    """Register :func:`known_secrets` with Airflow's masker; returns how many.
+
+    Under a scheduler the task's supervisor masks every log line. ``airflow dags test``
+    runs tasks in-process without that step and with masking switched off, so masking is
+    switched on and the masker (a ``logging.Filter``) attached to every log handler.
+    """
     try:
+        from airflow.sdk._shared.secrets_masker import SecretsMasker, _secrets_masker
         from airflow.sdk.log import mask_secret
     except ImportError:  # outside Airflow (CLI, tests of plain functions): nothing to mask
         return 0
     secrets = known_secrets()
     for secret in secrets:
         mask_secret(secret)
+    SecretsMasker.enable_log_masking()
+    _attach_to_handlers(_secrets_masker())
     return len(secrets)
+
+
+def _attach_to_handlers(masker: logging.Filter) -> None:
+    loggers = [logging.getLogger()]
+    loggers += [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if masker not in handler.filters:
+                handler.addFilter(masker)

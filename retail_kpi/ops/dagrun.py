@@ -1,0 +1,79 @@
+"""``python -m retail_kpi.ops.dagrun``: run a DAG for a range of dates without a scheduler.
+
+The same thing as ``airflow dags test`` once per date, but Airflow starts and parses the
+DAG once, which saves about half a minute per date on a small machine. Use it on a laptop,
+in CI and in the fault tests; with a running scheduler prefer Airflow's native backfill
+(``airflow backfill create``, see docs/RUNBOOK.md). Prints one JSON line per date:
+
+    {"date": "2026-03-02", "run_id": "manual__…", "state": "success", "tasks": {...}}
+
+Run it with the environment of ``retail_kpi.airflow_env`` (``make`` and the tests do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any
+
+
+def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
+    if end < start:
+        raise SystemExit(f"--to {end} is before --from {start}; swap them.")
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def run_date(
+    dag: Any, day: dt.date, conf: dict[str, Any] | None, mark_success: str | None
+) -> dict[str, Any]:
+    """One ``dag.test`` run of ``day``; returns the run's and each task's final state."""
+    import pendulum
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    logical = pendulum.datetime(day.year, day.month, day.day, tz="UTC")
+    dr = dag.test(logical_date=logical, run_conf=conf, mark_success_pattern=mark_success)
+    with create_session() as session:
+        tis = session.scalars(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dr.run_id
+            )
+        ).all()
+        tasks = {ti.task_id: _text(ti.state) for ti in tis}
+    return {"date": day.isoformat(), "run_id": dr.run_id, "state": _text(dr.state), "tasks": tasks}
+
+
+def _text(state: Any) -> str:
+    """Airflow states are str enums; their plain value, e.g. ``success``."""
+    return str(getattr(state, "value", state))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retail_kpi.ops.dagrun", description=__doc__)
+    parser.add_argument("dag_id")
+    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="default: --from")
+    parser.add_argument("--conf", type=json.loads, default=None, help="run conf (JSON)")
+    parser.add_argument(
+        "--mark-success",
+        default=None,
+        help="regex of task ids to mark successful instead of running (reuse their output)",
+    )
+    args = parser.parse_args(argv)
+
+    from airflow.utils.cli import get_bagged_dag
+
+    dag = get_bagged_dag(None, args.dag_id)
+    failed = 0
+    for day in _dates(args.start, args.end or args.start):
+        result = run_date(dag, day, args.conf, args.mark_success)
+        failed += result["state"] != "success"
+        print("DAGRUN " + json.dumps(result, sort_keys=True), flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""Pure logic of retail_kpi.ops: alert channel and content, deadlines, secrets, locks, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import time
+from pathlib import Path
+
+import pytest
+
+from retail_kpi import pipeline
+from retail_kpi.airflow_env import airflow_env
+from retail_kpi.ops import alerts, deadlines, locks, secrets
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in (
+        "RETAIL_ALERT_CHANNEL",
+        "RETAIL_ALERT_WEBHOOK_URL",
+        "RETAIL_ALERT_EMAIL",
+        "BI_READER_PASSWORD",
+        "RETAIL_FRESH_BY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RETAIL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://etl:pw-123456@db.example:5432/retail")
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("webhook", "email", "chosen", "expected"),
+    [
+        ("", "", "auto", "log"),
+        ("https://hooks.example/T/B/x", "", "auto", "slack"),
+        ("", "oncall@example.com", "auto", "smtp"),
+        ("https://hooks.example/T/B/x", "oncall@example.com", "auto", "slack"),
+        ("https://hooks.example/T/B/x", "", "log", "log"),
+    ],
+)
+def test_auto_channel_picks_the_first_configured(clean_env, webhook, email, chosen, expected):
+    clean_env.setenv("RETAIL_ALERT_WEBHOOK_URL", webhook)
+    clean_env.setenv("RETAIL_ALERT_EMAIL", email)
+    clean_env.setenv("RETAIL_ALERT_CHANNEL", chosen)
+    assert alerts.channel() == expected
+
+
+def test_unknown_channel_is_one_clear_sentence(clean_env):
+    clean_env.setenv("RETAIL_ALERT_CHANNEL", "pager")
+    with pytest.raises(ValueError, match=r"RETAIL_ALERT_CHANNEL='pager' is unknown; use auto"):
+        alerts.channel()
+
+
+def test_alert_text_has_run_task_error_log_and_runbook():
+    alert = alerts.Alert(
+        kind="task_failed",
+        dag_id="retail_daily",
+        run_id="scheduled__2026-03-02",
+        task_id="load_warehouse",
+        logical_date="2026-03-02T00:00:00+00:00",
+        try_number=3,
+        error="WarehouseError: Cannot connect",
+        log_url="http://127.0.0.1:8080/dags/retail_daily/runs/x/tasks/load_warehouse?try_number=3",
+        runbook_url="docs/RUNBOOK.md#load-warehouse-failed",
+    )
+    assert alert.text().splitlines() == [
+        "[retail-kpi] retail_daily.load_warehouse failed (run scheduled__2026-03-02)",
+        "Error: WarehouseError: Cannot connect",
+        "Log: http://127.0.0.1:8080/dags/retail_daily/runs/x/tasks/load_warehouse?try_number=3",
+        "Runbook: docs/RUNBOOK.md#load-warehouse-failed",
+    ]
+
+
+def test_log_channel_writes_one_structured_line(clean_env, caplog):
+    alert = alerts.Alert("task_failed", "d", "r", "t", None, 1, "boom", None, "rb")
+    with caplog.at_level("ERROR", logger="retail_kpi.ops.alerts"):
+        assert alerts.send(alert) == "log"
+    (record,) = caplog.records
+    prefix, payload = record.getMessage().split(" ", 1)
+    assert prefix == "RETAIL_ALERT"
+    assert json.loads(payload)["task_id"] == "t"
+
+
+@pytest.mark.parametrize(
+    ("raw", "interval"),
+    [
+        ("06:00", dt.timedelta(hours=30)),
+        ("00:00", dt.timedelta(hours=24)),
+        ("23:45", dt.timedelta(hours=47, minutes=45)),
+    ],
+)
+def test_fresh_by_is_measured_from_the_start_of_the_business_day(raw, interval):
+    assert deadlines.deadline_interval(deadlines.fresh_by(raw)) == interval
+
+
+def test_a_bad_fresh_by_says_how_to_write_it():
+    with pytest.raises(ValueError, match=r"RETAIL_FRESH_BY='6am' is not a time; use HH:MM"):
+        deadlines.fresh_by("6am")
+
+
+@pytest.mark.parametrize(
+    ("run_type", "alerted"),
+    [("scheduled", True), ("backfill", False), ("manual", False), ("asset_triggered", False)],
+)
+def test_deadline_alerts_only_for_scheduled_runs(run_type, alerted):
+    context = {
+        "dag_run": {
+            "dag_id": "retail_daily",
+            "dag_run_id": "r1",
+            "run_type": run_type,
+            "logical_date": "2026-03-02T00:00:00Z",
+        }
+    }
+    alert = deadlines.deadline_alert(context, "06:00")
+    assert (alert is not None) == alerted
+    if alert:
+        assert alert.error == "warehouse not fresh by 06:00 UTC: date 2026-03-02 is not loaded yet"
+        assert alert.runbook_url.endswith("#warehouse-not-fresh")
+
+
+def test_known_secrets_are_the_password_and_the_webhook(clean_env):
+    clean_env.setenv("RETAIL_ALERT_WEBHOOK_URL", "https://hooks.example/services/T1/B2/tok")
+    assert secrets.known_secrets() == [
+        "pw-123456",
+        "https://hooks.example/services/T1/B2/tok",
+        "/services/T1/B2/tok",
+    ]
+
+
+def _hold_lock(day: str, marker: str, hold_s: float) -> None:
+    with locks.date_lock(day, "first"):
+        Path(marker).write_text("held")
+        time.sleep(hold_s)
+        Path(marker).write_text("released")
+
+
+def test_a_second_run_of_the_same_date_waits_for_the_first(clean_env, tmp_path):
+    marker = tmp_path / "marker"
+    ctx = multiprocessing.get_context("fork")
+    proc = ctx.Process(target=_hold_lock, args=("2026-03-02", str(marker), 1.0))
+    proc.start()
+    while not marker.exists():
+        time.sleep(0.01)
+    with locks.date_lock("2026-03-02", "second"):
+        # Order, not time, is asserted: we only get the lock after the holder let go.
+        assert marker.read_text() == "released"
+    with locks.date_lock("2026-03-03", "other date"):
+        pass
+    proc.join()
+
+
+def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
+    recon = tmp_path / "lake" / "_audit" / "clean" / "dt=2026-03-02" / "reconciliation.json"
+    recon.parent.mkdir(parents=True)
+    recon.write_text(
+        json.dumps(
+            {
+                "balanced": True,
+                "entities": {
+                    "orders": {"rows_in": 10, "rows_clean": 8, "rows_quarantined": 1},
+                    "order_items": {"rows_in": 20, "rows_clean": 19, "rows_quarantined": 1},
+                },
+            }
+        )
+    )
+    day = dt.date(2026, 3, 2)
+    assert pipeline.task_summary("clean_silver", day, None) == {
+        "rows_in": 30,
+        "rows_out": 27,
+        "rows_quarantined": 2,
+    }
+    gen = pipeline.task_summary("generate_landing", day, {"counts": {"a": 2, "b": 3}})
+    assert gen["rows_out"] == 5
+    gate = pipeline.task_summary("validate_silver", day, {"outcome": "warned"})
+    assert gate["validation_outcome"] == "warned"
+
+
+def test_defect_rates_scale_then_override_and_reject_unknown_kinds():
+    rates = pipeline.defect_rates(0.0, {"late_arriving": 0.05})
+    assert rates.late_arriving == 0.05 and rates.exact_duplicate == 0.0
+    with pytest.raises(ValueError, match=r"Unknown defect kind\(s\) typo_kind; use any of"):
+        pipeline.defect_rates(1.0, {"typo_kind": 0.1})
+
+
+def test_airflow_env_is_sized_for_two_cores_and_binds_localhost():
+    env = airflow_env({"PATH": "/usr/bin"})
+    assert env["AIRFLOW__CORE__PARALLELISM"] == "4"
+    assert env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"] == "2"
+    assert env["AIRFLOW__API__HOST"] == "127.0.0.1"
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8080"
+    custom = airflow_env({"PATH": "/usr/bin", "AIRFLOW__API__PORT": "8181"})
+    assert custom["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8181"
