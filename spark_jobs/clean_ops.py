@@ -188,7 +188,7 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
     }
     checks = [
         C.check(
-            R.country_code(F.col("country")).isNull(),
+            F.col("country_code").isNull(),
             "UNKNOWN_COUNTRY",
             "country not recognisable as a supported country",
         ),
@@ -204,7 +204,13 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
             f"snapshot_date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),
     ]
-    marked, malformed = triage(bronze, "inventory", fields, checks)
+    marked, malformed = triage(
+        bronze,
+        "inventory",
+        fields,
+        checks,
+        derive={"country_code": R.country_code("country")},
+    )
     products = ctx.lookups["products"].select("product_id", F.lit(True).alias("_product_found"))
     rows = clean_rows(marked).join(F.broadcast(products), on="product_id", how="left")
     rows = add_checks(
@@ -219,7 +225,6 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
     )
     conformed = rows.withColumns(
         {
-            "country_code": R.country_code(F.col("country")),
             "is_low_stock": F.col("on_hand") <= F.col("reorder_point"),
             "is_stock_out": F.col("on_hand") == 0,
             "ingest_date": _day(ctx),
@@ -243,7 +248,7 @@ def clean_web_sessions(bronze: DataFrame, ctx: Context) -> EntityResult:
     session_date = F.to_date(F.col("session_start_ts"))
     checks = [
         C.check(
-            R.country_code(F.col("country")).isNull(),
+            F.col("country_code").isNull(),
             "UNKNOWN_COUNTRY",
             "country not recognisable as a supported country",
         ),
@@ -258,7 +263,13 @@ def clean_web_sessions(bronze: DataFrame, ctx: Context) -> EntityResult:
             f"session date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),
     ]
-    marked, malformed = triage(bronze, "web_sessions", fields, checks)
+    marked, malformed = triage(
+        bronze,
+        "web_sessions",
+        fields,
+        checks,
+        derive={"country_code": R.country_code("country")},
+    )
     customers = ctx.lookups["customers"].select(
         F.col("customer_id").alias("_cust"), F.lit(True).alias("_known")
     )
@@ -269,7 +280,6 @@ def clean_web_sessions(bronze: DataFrame, ctx: Context) -> EntityResult:
             "customer_id": F.when(
                 F.col("customer_id").isNull() | F.col("_known"), F.col("customer_id")
             ).otherwise(F.lit(rules.UNKNOWN_CUSTOMER_ID)),
-            "country_code": R.country_code(F.col("country")),
             "session_date": session_date,
             "ingest_date": _day(ctx),
         }

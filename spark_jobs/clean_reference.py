@@ -142,11 +142,11 @@ def clean_customers(bronze: DataFrame, ctx: Context) -> EntityResult:
     }
     checks = [
         C.check(
-            R.country_code(F.col("country")).isNull(),
+            F.col("country_code").isNull(),
             "UNKNOWN_COUNTRY",
             "country not recognisable as a supported country",
         ),
-        C.check(R.segment(F.col("segment")).isNull(), "INVALID_VALUE", "segment not in SEGMENTS"),
+        C.check(F.col("segment").isNull(), "INVALID_VALUE", "segment not in SEGMENTS"),
         C.check(
             F.col("updated_at") >= R.end_of_day(ctx.day),
             "FUTURE_DATE",
@@ -158,12 +158,16 @@ def clean_customers(bronze: DataFrame, ctx: Context) -> EntityResult:
             "registration_date after the landing date",
         ),
     ]
-    marked, malformed = triage(bronze, "customers", fields, checks, newest_first="updated_at")
+    derive = {
+        "country_code": R.country_code("country"),
+        "segment": R.segment(F.col("segment")),
+    }
+    marked, malformed = triage(
+        bronze, "customers", fields, checks, newest_first="updated_at", derive=derive
+    )
     valid_email = R.email_valid(F.col("email"))
     conformed = clean_rows(marked).withColumns(
         {
-            "country_code": R.country_code(F.col("country")),
-            "segment": R.segment(F.col("segment")),
             "is_email_valid": valid_email,
             "email": F.when(valid_email, F.col("email")),
             "age": C.to_int(F.col("age")),

@@ -55,11 +55,11 @@ def prepare_orders(bronze: DataFrame, ctx: Context) -> OrdersStage:
         "payment_method": Field("lower"),
         "status": Field("lower", True),
     }
-    order_date = F.to_date(F.col("order_ts"))
+    order_date = F.col("order_date")
     currency = F.col("currency")
     checks = [
         C.check(
-            R.country_code(F.col("country")).isNull(),
+            F.col("country_code").isNull(),
             "UNKNOWN_COUNTRY",
             "country not recognisable as a supported country",
         ),
@@ -87,14 +87,12 @@ def prepare_orders(bronze: DataFrame, ctx: Context) -> OrdersStage:
             "status not in ORDER_STATUSES",
         ),
     ]
-    marked, malformed = triage(bronze, "orders", fields, checks)
-    rows = clean_rows(marked).withColumns(
-        {
-            "country_code": R.country_code(F.col("country")),
-            "order_date": order_date,
-            "ingest_date": F.lit(ctx.day).cast("date"),
-        }
-    )
+    derive = {
+        "country_code": R.country_code("country"),
+        "order_date": F.to_date(F.col("order_ts")),
+    }
+    marked, malformed = triage(bronze, "orders", fields, checks, derive=derive)
+    rows = clean_rows(marked).withColumn("ingest_date", F.lit(ctx.day).cast("date"))
     rows = rows.withColumns(
         {
             "currency": F.coalesce(
@@ -169,6 +167,34 @@ def line_amounts(q: Column, price: Column, pct: Column, fx: Column) -> dict[str,
     }
 
 
+_ABSURD_RULE = (
+    f"unit price in USD outside [list price / {rules.ABSURD_PRICE_FACTOR}, "
+    f"list price x {rules.ABSURD_PRICE_FACTOR}] or above {rules.MAX_PRICE_USD}"
+)
+
+
+def _fx_bounds(fx: DataFrame) -> DataFrame:
+    return fx.agg(F.min("usd_per_unit").alias("_fx_min"), F.max("usd_per_unit").alias("_fx_max"))
+
+
+def _absurd_price() -> Column:
+    """Price check against the product's list price, in USD.
+
+    With the order's rate this is exact; when the order is missing (the line is rejected
+    for that anyway) the widest rates of the day are used, so a x1000 price is still
+    reported as ABSURD_PRICE rather than hidden behind its parent's reason.
+    """
+    low = F.coalesce(F.col("fx_usd_per_unit"), F.col("_fx_min"))
+    high = F.coalesce(F.col("fx_usd_per_unit"), F.col("_fx_max"))
+    price, list_price = F.col("unit_price"), F.col("list_price_usd")
+    factor = F.lit(rules.ABSURD_PRICE_FACTOR)
+    return (
+        (price * high < list_price / factor)
+        | (price * low > list_price * factor)
+        | (price * low > F.lit(rules.MAX_PRICE_USD))
+    )
+
+
 def clean_order_items(bronze: DataFrame, ctx: Context) -> EntityResult:
     fields = {
         "order_id": Field(required=True),
@@ -200,33 +226,23 @@ def clean_order_items(bronze: DataFrame, ctx: Context) -> EntityResult:
         .join(orders, on="order_id", how="left")
         .join(rejected, on="order_id", how="left")
         .join(F.broadcast(products), on="product_id", how="left")
+        .crossJoin(F.broadcast(_fx_bounds(ctx.lookups["fx"])))
     )
     found = F.coalesce(F.col("_order_found"), F.lit(False))
-    price_usd = F.col("unit_price") * F.col("fx_usd_per_unit")
-    factor = F.lit(rules.ABSURD_PRICE_FACTOR)
-    absurd = (
-        (price_usd > F.col("list_price_usd") * factor)
-        | (price_usd < F.col("list_price_usd") / factor)
-        | (price_usd > F.lit(rules.MAX_PRICE_USD))
-    )
     rows = add_checks(
         rows,
         [
-            *orphan_checks(
-                "order",
-                found,
-                F.coalesce(F.col("_order_rejected"), F.lit(False)),
-                "order_id not among this batch's orders",
-            ),
             C.check(
                 F.col("_product_found").isNull(),
                 "ORPHAN_KEY",
                 "product_id not in the product snapshot",
             ),
-            C.check(
-                absurd,
-                "ABSURD_PRICE",
-                f"unit price in USD outside list price /{rules.ABSURD_PRICE_FACTOR}..x{rules.ABSURD_PRICE_FACTOR}",
+            C.check(_absurd_price(), "ABSURD_PRICE", _ABSURD_RULE),
+            *orphan_checks(
+                "order",
+                found,
+                F.coalesce(F.col("_order_rejected"), F.lit(False)),
+                "order_id not among this batch's orders",
             ),
         ],
     )

@@ -5,9 +5,6 @@ Each function mirrors a pure-Python twin; tests run both on the same inputs.
 
 from __future__ import annotations
 
-import operator
-from functools import reduce
-
 from pyspark.sql import Column
 from pyspark.sql import functions as F
 
@@ -19,34 +16,46 @@ def _lit_map(mapping: dict[str, str]) -> Column:
     return F.create_map(*[F.lit(x) for kv in sorted(mapping.items()) for x in kv])
 
 
-def country_key(c: Column) -> Column:
-    """Accent-folded, upper-cased letters only (``countries.normalise_key``)."""
-    folded = F.translate(c, countries.ACCENTS_FROM, countries.ACCENTS_TO)
-    return F.regexp_replace(F.upper(folded), "[^A-Z]", "")
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _fuzzy(key: Column, target: str) -> Column:
+def country_key_sql(column: str) -> str:
+    """SQL of ``countries.normalise_key``: accents folded, upper-cased, letters only."""
+    accents = f"{_sql_str(countries.ACCENTS_FROM)}, {_sql_str(countries.ACCENTS_TO)}"
+    folded = f"translate(`{column}`, {accents})"
+    return f"regexp_replace(upper({folded}), '[^A-Z]', '')"
+
+
+def _fuzzy_sql(key: str, target: str) -> str:
     limit = 2 if len(target) >= countries.LONG_NAME else 1
-    anagram = (F.substring(key, 1, 1) == F.lit(target[0])) & (
-        F.array_sort(F.split(key, "")) == F.array(*[F.lit(ch) for ch in sorted(target)])
+    letters = ", ".join(_sql_str(ch) for ch in sorted(target))
+    same_first = f"substring({key}, 1, 1) = {_sql_str(target[0])}"
+    anagram = f"({same_first} AND array_sort(split({key}, '')) = array({letters}))"
+    close = f"levenshtein({key}, {_sql_str(target)}, {limit}) >= 0"
+    return f"(length({key}) >= {countries.MIN_FUZZY_LEN} AND ({anagram} OR {close}))"
+
+
+def country_code(column: str) -> Column:
+    """ISO alpha-3 code of a raw country column, NULL when missing or not recognisable.
+
+    Built as one SQL expression (one JVM round trip instead of hundreds of Column calls).
+    """
+    key = country_key_sql(column)
+    aliases = ", ".join(
+        f"{_sql_str(k)}, {_sql_str(v)}" for k, v in sorted(countries.ALIASES.items())
     )
-    close = F.levenshtein(key, F.lit(target), limit) >= 0
-    return (F.length(key) >= countries.MIN_FUZZY_LEN) & (anagram | close)
-
-
-def country_code(c: Column) -> Column:
-    """ISO alpha-3 code of a raw country value, NULL when missing or not recognisable."""
-    key = country_key(c)
-    alias = F.try_element_at(_lit_map(countries.ALIASES), key)
     by_code: dict[str, list[str]] = {}
     for target, code in countries.FUZZY_TARGETS.items():
         by_code.setdefault(code, []).append(target)
-    hits = {
-        code: reduce(operator.or_, [_fuzzy(key, t) for t in ts]) for code, ts in by_code.items()
-    }
-    n_hits = reduce(operator.add, [h.cast("int") for h in hits.values()])
-    fuzzy = F.when(n_hits == 1, F.coalesce(*[F.when(h, F.lit(code)) for code, h in hits.items()]))
-    return F.when(key == "", F.lit(None)).when(alias.isNotNull(), alias).otherwise(fuzzy)
+    hits = {code: " OR ".join(_fuzzy_sql(key, t) for t in ts) for code, ts in by_code.items()}
+    n_hits = " + ".join(f"CAST(({h}) AS INT)" for h in hits.values())
+    pick = " ".join(f"WHEN {h} THEN {_sql_str(code)}" for code, h in hits.items())
+    alias = f"try_element_at(map({aliases}), {key})"
+    return F.expr(
+        f"CASE WHEN {key} = '' THEN NULL WHEN {alias} IS NOT NULL THEN {alias} "
+        f"WHEN ({n_hits}) = 1 THEN CASE {pick} END END"
+    )
 
 
 def segment(c: Column) -> Column:

@@ -208,10 +208,18 @@ def triage(
     fields: dict[str, Field],
     checks: list[Column],
     newest_first: str | None = None,
+    derive: dict[str, Column] | None = None,
 ) -> tuple[DataFrame, DataFrame]:
-    """(rows with their fate decided, malformed rows); the first is persisted."""
+    """(rows with their fate decided, malformed rows); the first is persisted.
+
+    ``derive`` adds columns computed once from the parsed ones (e.g. the country code)
+    before ``checks`` run, so checks and outputs share one expression.
+    """
     good, malformed = split_malformed(bronze)
-    typed = add_checks(parse_fields(good, fields), checks)
+    typed = parse_fields(good, fields)
+    if derive:
+        typed = typed.withColumns(derive)
+    typed = add_checks(typed, checks)
     marked = mark_fates(typed, entity, F.col(newest_first) if newest_first else None)
     return marked.persist(), malformed
 

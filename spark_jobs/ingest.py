@@ -16,7 +16,9 @@ Records must not contain raw newlines (the generator quotes but never embeds the
 
 from __future__ import annotations
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -53,33 +55,53 @@ def read_lines(spark: SparkSession, files: list[str]) -> DataFrame:
     )
 
 
-def number_lines(lines: DataFrame) -> DataFrame:
+def scan_blocks(lines: DataFrame) -> DataFrame:
+    """One row per file split: first row id, line count and first line (a tiny result)."""
+    return lines.groupBy("_path", "_block").agg(
+        F.min("_mid").alias("_first"),
+        F.count(F.lit(1)).alias("_n"),
+        F.min_by("value", "_mid").alias("_head"),
+    )
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What the driver learns from the block scan, before any row is parsed."""
+
+    offsets: list[tuple[str, int, int, int]]  # path, block start, first row id, lines before
+    data_lines: int  # lines of all files minus one header per non-empty file
+    bad_headers: list[str]
+
+
+def plan_scan(blocks: list[Row], entity: str) -> ScanPlan:
+    """Line offsets of every split, the data-line count and files with a wrong header."""
+    expected = ",".join(schemas.column_names(entity))
+    offsets, bad, total, files = [], [], 0, set()
+    seen: dict[str, int] = {}
+    for row in sorted(blocks, key=lambda r: (r["_path"], r["_block"])):
+        path = row["_path"]
+        before = seen.get(path, 0)
+        offsets.append((path, int(row["_block"]), int(row["_first"]), before))
+        seen[path] = before + int(row["_n"])
+        total += int(row["_n"])
+        files.add(path)
+        if before == 0 and row["_head"].lstrip(_BOM).rstrip() != expected:
+            bad.append(path)
+    return ScanPlan(offsets, total - len(files), bad)
+
+
+def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     """Add ``_source_file`` (entity/dt=.../name) and the 1-based physical ``_source_line``.
 
     Row ids are consecutive within one file split, so a line's number is its offset in
-    the split plus the line count of the file's earlier splits.
+    the split plus the line count of the file's earlier splits (``offsets``).
     """
-    blocks = lines.groupBy("_path", "_block").agg(
-        F.min("_mid").alias("_first"), F.count(F.lit(1)).alias("_n")
-    )
-    earlier = (
-        Window.partitionBy("_path").orderBy("_block").rowsBetween(Window.unboundedPreceding, -1)
-    )
-    blocks = blocks.withColumn("_offset", F.coalesce(F.sum("_n").over(earlier), F.lit(0)))
-    line = F.col("_mid") - F.col("_first") + F.col("_offset") + F.lit(1)
-    return lines.join(F.broadcast(blocks), on=["_path", "_block"], how="inner").select(
+    line = F.col("_mid") - F.col("_first") + F.col("_before") + F.lit(1)
+    return lines.join(F.broadcast(offsets), on=["_path", "_block"], how="inner").select(
         F.col("value"),
         F.substring_index(F.col("_path"), "/", -3).alias("_source_file"),
         line.cast(T.IntegerType()).alias("_source_line"),
     )
-
-
-def header_problems(numbered: DataFrame, entity: str) -> list[str]:
-    """Files whose first line is not the expected header (empty list when all are fine)."""
-    expected = ",".join(schemas.column_names(entity))
-    first = numbered.filter(F.col("_source_line") == 1)
-    bad = first.filter(F.regexp_replace(F.col("value"), f"^{_BOM}|\\s+$", "") != expected)
-    return [row["_source_file"] for row in bad.select("_source_file").collect()]
 
 
 def parse_lines(numbered: DataFrame, entity: str) -> DataFrame:
@@ -107,23 +129,21 @@ def parse_lines(numbered: DataFrame, entity: str) -> DataFrame:
     )
 
 
-def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> DataFrame:
-    """Bronze rows of one entity's landing files; raises HeaderError on a wrong header."""
-    numbered = number_lines(read_lines(spark, files))
-    bad_headers = header_problems(numbered, entity)
-    if bad_headers:
-        raise HeaderError(
-            f"Landing file(s) {', '.join(bad_headers)} do not start with the {entity} header "
-            f"from retail_kpi/schemas.py; regenerate them or fix the generator."
+def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> tuple[DataFrame, int]:
+    """(bronze rows of one entity's files, landing data-line count); two Spark jobs.
+
+    Raises HeaderError when a file does not start with the contract's header.
+    """
+    lines = read_lines(spark, files)
+    plan = plan_scan(scan_blocks(lines).collect(), entity)
+    if plan.bad_headers:
+        names = ", ".join(
+            p.rsplit("/", 3)[-3] + "/" + p.rsplit("/", 1)[-1] for p in plan.bad_headers
         )
-    return parse_lines(numbered, entity)
-
-
-def count_data_lines(spark: SparkSession, files: list[str]) -> int:
-    """Lines in the files minus one header each: the independent rows_in of reconciliation."""
-    if not files:
-        return 0
-    per_file = (
-        spark.read.format("text").load(files).groupBy(F.col("_metadata.file_path")).count()
-    ).collect()
-    return sum(max(int(row["count"]) - 1, 0) for row in per_file)
+        raise HeaderError(
+            f"Landing file(s) {names} do not start with the {entity} header from "
+            "retail_kpi/schemas.py; regenerate them or fix the generator."
+        )
+    schema = "_path string, _block long, _first long, _before long"
+    offsets = spark.createDataFrame(plan.offsets, schema)
+    return parse_lines(number_lines(lines, offsets), entity), plan.data_lines

@@ -16,7 +16,7 @@ def _fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     hpath = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
     return fs, hpath
 
 
@@ -38,9 +38,10 @@ def exists(spark: SparkSession, path: str) -> bool:
     return bool(fs.exists(hpath))
 
 
-def glob_exists(spark: SparkSession, pattern: str) -> bool:
+def glob(spark: SparkSession, pattern: str) -> list[str]:
+    """Paths matching a Hadoop glob pattern, sorted (empty when none)."""
     fs, hpath = _fs_path(spark, pattern)
-    return bool(fs.globStatus(hpath))
+    return sorted(status.getPath().toString() for status in fs.globStatus(hpath) or [])
 
 
 def delete_glob(spark: SparkSession, pattern: str) -> int:

@@ -17,9 +17,9 @@ from retail_kpi import schemas
 from retail_kpi.cleaning import reconcile, rules
 from spark_jobs import clean_ops, clean_reference, clean_sales
 from spark_jobs import lake_io as io
-from spark_jobs.common import silver_schema
+from spark_jobs.common import silver_schema, union_all
 from spark_jobs.dispose import Context, EntityResult
-from spark_jobs.ingest import count_data_lines, ingest_entity
+from spark_jobs.ingest import ingest_entity
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
     rows_in = {}
     for entity in schemas.ENTITIES:
         files = io.list_files(spark, f"{landing}/{entity}/dt={lake.day}", ".csv")
-        rows_in[entity] = count_data_lines(spark, files)
-        io.replace_partition(ingest_entity(spark, files, entity), lake.bronze(entity))
+        bronze, rows_in[entity] = ingest_entity(spark, files, entity)
+        io.replace_partition(bronze, lake.bronze(entity))
         log.info("bronze %s: %d files, %d data lines", entity, len(files), rows_in[entity])
     return rows_in
 
@@ -60,10 +60,10 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
 def silver_today(spark: SparkSession, lake: Lake, entity: str) -> DataFrame:
     """This run's silver rows of ``entity`` (every business date), as written."""
     base = lake.silver(entity)
-    pattern = f"{base}/dt=*/ingest_dt={lake.day}"
-    if not io.glob_exists(spark, pattern):
+    leaves = io.glob(spark, f"{base}/dt=*/ingest_dt={lake.day}")
+    if not leaves:
         return spark.createDataFrame([], silver_schema(entity))
-    return spark.read.option("basePath", base).parquet(pattern).drop("dt", "ingest_dt")
+    return spark.read.option("basePath", base).parquet(*leaves).drop("dt", "ingest_dt")
 
 
 def silver_history(
@@ -86,29 +86,67 @@ def write_result(result: EntityResult, lake: Lake) -> None:
     io.replace_partition(result.duplicates, lake.duplicates(result.entity))
 
 
-def count_result(
-    spark: SparkSession, lake: Lake, entity: str, rows_in: int
-) -> reconcile.EntityCounts:
-    """Counts read back from the lake, so a lost or doubled write shows up."""
-    quarantine = spark.read.parquet(lake.quarantine(entity))
-    by_reason = {
-        r["reason_code"]: int(r["count"])
-        for r in quarantine.groupBy("reason_code").count().collect()
-    }
-    return reconcile.EntityCounts(
-        entity=entity,
-        rows_in=rows_in,
-        rows_bronze=spark.read.parquet(lake.bronze(entity)).count(),
-        rows_clean=silver_today(spark, lake, entity).count(),
-        rows_quarantined=sum(by_reason.values()),
-        rows_deduplicated=spark.read.parquet(lake.duplicates(entity)).count(),
-        by_reason=dict(sorted(by_reason.items())),
-    )
+def count_results(
+    spark: SparkSession, lake: Lake, rows_in: dict[str, int]
+) -> list[reconcile.EntityCounts]:
+    """Counts read back from the lake (one Spark job), so a lost or doubled write shows up."""
+    parts = []
+    for entity in rules.CLEAN_ORDER:
+        tag = F.lit(entity).alias("entity")
+        no_reason = F.lit(None).cast("string").alias("reason_code")
+        parts += [
+            spark.read.parquet(lake.bronze(entity)).select(
+                tag, F.lit("bronze").alias("kind"), no_reason
+            ),
+            silver_today(spark, lake, entity).select(tag, F.lit("clean").alias("kind"), no_reason),
+            spark.read.parquet(lake.quarantine(entity)).select(
+                tag, F.lit("quarantine").alias("kind"), "reason_code"
+            ),
+            spark.read.parquet(lake.duplicates(entity)).select(
+                tag, F.lit("duplicate").alias("kind"), no_reason
+            ),
+        ]
+    rows = union_all(parts).groupBy("entity", "kind", "reason_code").count().collect()
+    got: dict[tuple[str, str], int] = {}
+    reasons: dict[str, dict[str, int]] = {e: {} for e in rules.CLEAN_ORDER}
+    for r in rows:
+        key = (r["entity"], r["kind"])
+        got[key] = got.get(key, 0) + int(r["count"])
+        if r["kind"] == "quarantine":
+            reasons[r["entity"]][r["reason_code"]] = int(r["count"])
+    return [
+        reconcile.EntityCounts(
+            entity=e,
+            rows_in=rows_in[e],
+            rows_bronze=got.get((e, "bronze"), 0),
+            rows_clean=got.get((e, "clean"), 0),
+            rows_quarantined=got.get((e, "quarantine"), 0),
+            rows_deduplicated=got.get((e, "duplicate"), 0),
+            by_reason=dict(sorted(reasons[e].items())),
+        )
+        for e in rules.CLEAN_ORDER
+    ]
 
 
-def clean_all(spark: SparkSession, lake: Lake, ctx: Context) -> None:
+def quarantined_keys(spark: SparkSession, lake: Lake, entity: str, days: int) -> DataFrame:
+    """Record keys quarantined in the last ``days`` landing dates (today included)."""
+    df = io.read_parquet_or_none(spark, f"{lake.root}/quarantine/{entity}")
+    if df is None:
+        return spark.createDataFrame([], "record_key string")
+    start = dt.date.fromisoformat(lake.day) - dt.timedelta(days=days)
+    return df.filter(F.col("dt") >= F.lit(start.isoformat()).cast("date")).select("record_key")
+
+
+def read_bronze(spark: SparkSession, lake: Lake, entity: str, rows_in: int) -> DataFrame:
+    """Bronze of this run; an empty entity becomes an empty local relation, which lets
+    Catalyst prune its whole cleaning plan instead of running empty jobs."""
+    bronze = spark.read.parquet(lake.bronze(entity))
+    return bronze if rows_in else spark.createDataFrame([], bronze.schema)
+
+
+def clean_all(spark: SparkSession, lake: Lake, ctx: Context, rows_in: dict[str, int]) -> None:
     """Clean entities in dependency order, writing each and reading it back as a lookup."""
-    bronze = {e: spark.read.parquet(lake.bronze(e)) for e in schemas.ENTITIES}
+    bronze = {e: read_bronze(spark, lake, e, rows_in[e]) for e in schemas.ENTITIES}
 
     def done(result: EntityResult) -> DataFrame:
         write_result(result, lake)
@@ -124,8 +162,17 @@ def clean_all(spark: SparkSession, lake: Lake, ctx: Context) -> None:
     stage = clean_sales.prepare_orders(bronze["orders"], ctx)
     items = done(clean_sales.clean_order_items(bronze["order_items"], ctx))
     done(clean_sales.finish_orders(stage, items, ctx))
+    lookback = rules.ORDER_LOOKBACK_DAYS
     ctx.lookups["orders_today"] = silver_today(spark, lake, "orders")
-    ctx.lookups["orders_history"] = silver_history(spark, lake, "orders", rules.ORDER_LOOKBACK_DAYS)
+    history = silver_history(spark, lake, "orders", lookback)
+    if history is not None:
+        ctx.lookups["orders_history"] = history
+    ctx.lookups["orders_rejected"] = (
+        quarantined_keys(spark, lake, "orders", lookback)
+        .select(F.col("record_key").alias("order_id"))
+        .filter(F.col("order_id").isNotNull())
+        .distinct()
+    )
     for entity, cleaner in clean_ops.CLEANERS.items():
         done(cleaner(bronze[entity], ctx))
 
@@ -138,10 +185,10 @@ def run_clean(
     rows_in = ingest_all(spark, landing, lake)
     ctx = Context(day=day, run_id=run_id, lookups={})
     try:
-        clean_all(spark, lake, ctx)
+        clean_all(spark, lake, ctx, rows_in)
     finally:
         spark.catalog.clearCache()
-    counts = [count_result(spark, lake, e, rows_in[e]) for e in rules.CLEAN_ORDER]
+    counts = count_results(spark, lake, rows_in)
     doc = reconcile.report(counts, run_id=run_id, landing_date=day)
     io.write_json(spark, f"{lake.audit()}/reconciliation.json", doc)
     reconcile.check(counts)

@@ -1,0 +1,78 @@
+"""Generate dirty days, clean them, and score the result against the defect manifest.
+
+Recall 100 %: every injected defect is repaired (visible in silver), quarantined with the
+expected reason, or logged as a duplicate. Precision 100 %: nothing else is quarantined
+or removed, apart from the documented cascades (retail_kpi/cleaning/scoring.py).
+The expectations come from the generator's manifest, never from the clean job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from retail_kpi.cleaning.scoring import Score, score_day
+from retail_kpi.generate import DefectRates, generate_day
+from spark_jobs.pipeline import run_clean
+
+pytestmark = pytest.mark.integration
+
+LAST = dt.date(2026, 3, 10)
+VOLUME = {"orders": 120, "customers": 300, "products": 40}
+
+
+def clean_days(
+    spark: SparkSession, root: Path, seed: int, factor: float, days: list[dt.date]
+) -> list[dict]:
+    """Generate and clean ``days`` in order (one lake); returns their manifests."""
+    manifests = []
+    for day in days:
+        manifest = generate_day(
+            day, root / "landing", seed=seed, defects=DefectRates.scaled(factor), **VOLUME
+        )
+        doc = run_clean(spark, day.isoformat(), f"score-{seed}", str(root / "landing"),
+                        str(root / "lake"))
+        assert doc["balanced"], json.dumps(doc, indent=1)
+        manifests.append(manifest)
+    return manifests
+
+
+def assert_perfect(score: Score) -> None:
+    assert score.misses == [], f"recall {score.recall:.3f}: " + "; ".join(score.misses[:20])
+    assert score.false_positives == [], "; ".join(score.false_positives[:20])
+
+
+@pytest.mark.parametrize(("seed", "factor"), [(7, 2.0), (7, 6.0), (11, 2.0), (11, 6.0)])
+def test_every_defect_repaired_or_quarantined_and_nothing_else(
+    spark: SparkSession, tmp_path: Path, seed: int, factor: float
+) -> None:
+    days = [LAST - dt.timedelta(days=1), LAST]
+    manifests = clean_days(spark, tmp_path, seed, factor, days)
+    for manifest in manifests:
+        score = score_day(tmp_path / "lake", manifest, first_day=days[0].isoformat(),
+                          history=manifests)
+        assert score.expected > 10  # the scenario really is dirty
+        assert_perfect(score)
+
+
+def test_shipments_and_returns_resolve_against_a_week_of_history(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """Shipments land 7 days after their orders, returns within 7: clean 8 days, score the last."""
+    days = [LAST - dt.timedelta(days=k) for k in range(7, -1, -1)]
+    manifests = clean_days(spark, tmp_path, 5, 3.0, days)
+    score = score_day(tmp_path / "lake", manifests[-1], first_day=days[0].isoformat(),
+                      history=manifests)
+    assert_perfect(score)
+    report = json.loads(
+        (tmp_path / "lake/_audit/clean" / f"dt={LAST}" / "reconciliation.json").read_text()
+    )
+    for entity in ("shipments", "returns"):
+        counts = report["entities"][entity]
+        assert counts["rows_in"] > 0
+        # every reference resolved: only orders that were themselves rejected cascade
+        assert set(counts["by_reason"]) <= {"PARENT_QUARANTINED"}, counts
