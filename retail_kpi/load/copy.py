@@ -29,7 +29,9 @@ def copy_table(
     *,
     freeze: bool = False,
 ) -> int:
-    """COPY ``data`` into ``target`` (``columns`` order, default: the table's); rows copied.
+    """COPY ``data`` into ``target`` (``columns`` order); rows copied.
+
+    Columns default to the data's own, except ``_``-prefixed helper columns.
 
     ``data`` may be an iterable of tables produced lazily (columns default to the
     first one's): each part is encoded and queued while PostgreSQL parses the
@@ -41,7 +43,7 @@ def copy_table(
     first = next(parts, None)
     if first is None:
         return 0
-    columns = columns or first.column_names
+    columns = columns or [c for c in first.column_names if not c.startswith("_")]
     parts = itertools.chain([first], parts)
     stmt = sql.SQL("copy {} ({}) from stdin (format csv{})").format(
         target,

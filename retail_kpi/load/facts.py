@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
@@ -20,8 +20,15 @@ from retail_kpi.load.keys import CodeMap, VersionIndex, load_code_map, load_vers
 #: Reads (entity, business date) -> silver rows of that date (memoised by the loader).
 Reader = Callable[[str, dt.date], pa.Table]
 #: Columns of the orders that order lines take from their header.
-ORDER_HEADER = ["order_id", "customer_id", "channel", "payment_method", "status", "fx_usd_per_unit"]
-_DAY_US = 86_400_000_000
+ORDER_HEADER = [
+    "order_id",
+    "order_ts",
+    "customer_id",
+    "channel",
+    "payment_method",
+    "status",
+    "fx_usd_per_unit",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class KeyContext:
     products: VersionIndex
     countries: CodeMap
     channels: CodeMap
+    #: Per-day work shared by the slices of one day (the loader clears it per day).
+    cache: dict[object, object] = field(default_factory=dict)
 
     @classmethod
     def load(cls, conn: psycopg.Connection) -> KeyContext:
@@ -54,10 +63,34 @@ def _is_late(t: pa.Table, date_column: str) -> pa.Array:
     return pc.greater(t["ingest_date"], t[date_column])
 
 
+def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[pa.Array, pa.Table]:
+    """The day's orders with their keys resolved once (order ids, header columns)."""
+    cached = ctx.cache.get(("orders", day))
+    if cached is None:
+        orders = read("orders", day)
+        ts = timestamps_us(orders["order_ts"])
+        header = pa.table(
+            {
+                "customer_key": _keys(ctx.customers.lookup(orders["customer_id"], ts)),
+                "channel_key": _keys(ctx.channels.lookup(orders["channel"]), small=True),
+                "order_status": pc.fill_null(orders["status"], "unknown"),
+                "payment_method": orders["payment_method"],
+                "fx_usd_per_unit": orders["fx_usd_per_unit"],
+            }
+        )
+        cached = ctx.cache[("orders", day)] = (orders["order_id"].combine_chunks(), header)
+    return cached  # type: ignore[return-value]
+
+
 def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) -> pa.Table:
-    """fct_order_line: items joined to their order (customer, channel, status, rate)."""
-    orders = read("orders", day)
-    o = orders.take(pc.index_in(items["order_id"], value_set=orders["order_id"].combine_chunks()))
+    """fct_order_line: items joined to their order (customer, channel, status, rate).
+
+    ``_order_idx`` (the line's row in the day's orders, never copied) lets the KPI
+    count distinct orders on integers rather than strings.
+    """
+    order_ids, header = order_header(ctx, day, read)
+    position = pc.index_in(items["order_id"], value_set=order_ids)
+    o = header.take(position)
     ts = timestamps_us(items["order_ts"])
     return pa.table(
         {
@@ -66,12 +99,12 @@ def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) ->
             "order_id": items["order_id"],
             "line_number": items["line_number"],
             "order_ts": items["order_ts"],
-            "customer_key": _keys(ctx.customers.lookup(o["customer_id"], ts)),
+            "customer_key": pc.fill_null(o["customer_key"], -1),
             "product_key": _keys(ctx.products.lookup(items["product_id"], ts)),
             "country_key": _keys(ctx.countries.lookup(items["country_code"]), small=True),
-            "channel_key": _keys(ctx.channels.lookup(o["channel"]), small=True),
+            "channel_key": pc.fill_null(o["channel_key"], -1),
             "currency_code": items["currency"],
-            "order_status": pc.fill_null(o["status"], "unknown"),
+            "order_status": pc.fill_null(o["order_status"], "unknown"),
             "payment_method": o["payment_method"],
             "quantity": items["quantity"],
             "unit_price_local": items["unit_price_local"],
@@ -88,6 +121,7 @@ def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) ->
             "fx_usd_per_unit": o["fx_usd_per_unit"],
             "is_late": _is_late(items, "order_date"),
             "ingest_date": items["ingest_date"],
+            "_order_idx": pc.fill_null(position, -1),
         }
     )
 

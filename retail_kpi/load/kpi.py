@@ -37,13 +37,14 @@ def daily_sales_rows(lines: pa.Table, countries: CodeMap) -> list[tuple[object, 
     live = lines.filter(pc.not_equal(lines["order_status"], "cancelled"))
     if live.num_rows == 0:
         return []
+    order = "_order_idx" if "_order_idx" in live.column_names else "order_id"
     grouped = live.group_by(["order_date", "country_key"], use_threads=False).aggregate(
-        [("order_id", "count_distinct"), *((c, "sum") for c in _SUMS)]
+        [(order, "count_distinct"), *((c, "sum") for c in _SUMS)]
     )
     code_of = dict(zip(countries.keys.tolist(), countries.codes.to_pylist(), strict=True))
     rows = []
     for r in grouped.to_pylist():
-        orders, net = r["order_id_count_distinct"], r["net_amount_usd_sum"]
+        orders, net = r[f"{order}_count_distinct"], r["net_amount_usd_sum"]
         rows.append(
             (
                 r["order_date"],

@@ -121,6 +121,7 @@ def _load_fact_days(
         counts.rows_deduplicated += dups
         counts.days.append(d.isoformat())
         read.cache_clear()
+        ctx.cache.clear()
     return counts, staged, sales
 
 
