@@ -44,6 +44,7 @@ def standard_parameters(day: dt.date) -> dict[str, Any]:
         "order_statuses": list(schemas.ORDER_STATUSES),
         "segments": list(schemas.SEGMENTS),
         "reason_codes": sorted(schemas.REASON_CODES),
+        "entities": list(schemas.ENTITIES),
         "age_groups": list(AGE_GROUPS),
         "discount_bands": list(DISCOUNT_BANDS),
     }

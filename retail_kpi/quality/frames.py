@@ -133,6 +133,15 @@ def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     return table.cast(pa.schema(fields)).to_pandas()
 
 
+def touched(s: Settings, entity: str, day: dt.date) -> set[dt.date]:
+    """Business dates under which the run of landing date ``day`` wrote ``entity`` rows."""
+    base = s.silver_dir / entity
+    if not base.is_dir():
+        return set()
+    marker = f"ingest_dt={day.isoformat()}"
+    return {dt.date.fromisoformat(p.name[3:]) for p in base.glob("dt=*") if (p / marker).is_dir()}
+
+
 def silver_files(s: Settings, entity: str, day: dt.date) -> list[Path]:
     """Parquet files this run wrote: ``silver/<entity>/dt=*/ingest_dt=<day>/``."""
     base = paths.lake(s, "silver", entity)

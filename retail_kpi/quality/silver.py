@@ -14,9 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from retail_kpi import schemas
 from retail_kpi.config import Settings
 from retail_kpi.quality.batch import Batch
-from retail_kpi.quality.frames import read_json, read_silver, read_silver_dates
+from retail_kpi.quality.frames import (
+    read_json,
+    read_parquet_files,
+    read_silver,
+    read_silver_dates,
+    touched,
+)
 
 UNKNOWN_CUSTOMER = "UNKNOWN"
 RECONCILIATION_COLUMNS = (
@@ -77,13 +84,49 @@ def reconciliation_path(s: Settings, day: dt.date) -> Path:
     return s.lake_dir / "_audit" / "clean" / f"dt={day.isoformat()}" / "reconciliation.json"
 
 
+def _keyed(s: Settings, day: dt.date, entity: str, suite: str, **refs: tuple[str, set]) -> Batch:
+    """A batch of ``entity`` with a boolean ``has_<x>`` column per reference to check."""
+    frame, where = read_silver(s, entity, day)
+    for name, (column, known) in refs.items():
+        frame[name] = frame[column].isin(known)
+    return Batch(suite, where, frame=frame)
+
+
+def _sessions_batch(s: Settings, day: dt.date) -> Batch:
+    frame, where = read_silver(s, "web_sessions", day)
+    frame["converted_without_cart"] = frame["converted"].fillna(False).astype(bool) & ~frame[
+        "added_to_cart"
+    ].fillna(False).astype(bool)
+    return Batch("silver_web_sessions", where, frame=frame)
+
+
+def _quarantine_batch(s: Settings, day: dt.date) -> Batch:
+    base = s.quarantine_dir
+    files = sorted(base.glob(f"*/dt={day.isoformat()}/*.parquet"))
+    frame = read_parquet_files(files, schemas.QUARANTINE)
+    return Batch("silver_quarantine", f"{base}/*/dt={day.isoformat()}", frame=frame)
+
+
 def batches(s: Settings, day: dt.date) -> list[Batch]:
     customers, _ = read_silver(s, "customers", day)
     products, _ = read_silver(s, "products", day)
+    product_ids = set(products["product_id"])
     recon_path = reconciliation_path(s, day)
     recon = reconciliation_frame(read_json(recon_path))
+    orders_batch = _orders_batch(s, day, customers)
+    fx, fx_where = read_silver(s, "fx_rates", day)
+    shipment_dates = {d.isoformat() for d in touched(s, "shipments", day)}
+    shipment_orders = set(read_silver_dates(s, "orders", shipment_dates)["order_id"])
     return [
-        _orders_batch(s, day, customers),
+        Batch("silver_customers", f"{s.silver_dir}/customers", frame=customers),
+        Batch("silver_products", f"{s.silver_dir}/products", frame=products),
+        Batch("silver_fx_rates", fx_where, frame=fx),
+        orders_batch,
         _order_items_batch(s, day, products),
+        _keyed(s, day, "shipments", "silver_shipments", has_order=("order_id", shipment_orders)),
+        _keyed(s, day, "returns", "silver_returns", has_product=("product_id", product_ids)),
+        _keyed(s, day, "inventory", "silver_inventory", has_product=("product_id", product_ids)),
+        _sessions_batch(s, day),
+        _quarantine_batch(s, day),
         Batch("silver_reconciliation", str(recon_path), frame=recon),
     ]

@@ -18,6 +18,7 @@ from psycopg import sql
 
 from retail_kpi.config import Settings
 from retail_kpi.quality.batch import Batch
+from retail_kpi.quality.frames import touched
 
 
 class FactSource:
@@ -46,15 +47,6 @@ FACTS: tuple[FactSource, ...] = (
 )  # fmt: skip
 
 
-def touched_dates(s: Settings, entity: str, day: dt.date) -> set[dt.date]:
-    """Business dates under which the run of landing date ``day`` wrote ``entity`` rows."""
-    base = s.silver_dir / entity
-    marker = f"ingest_dt={day.isoformat()}"
-    if not base.is_dir():
-        return set()
-    return {dt.date.fromisoformat(p.name[3:]) for p in base.glob("dt=*") if (p / marker).is_dir()}
-
-
 def _parquet(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.rglob("*.parquet")
@@ -77,7 +69,7 @@ def expected_fact_rows(s: Settings, day: dt.date) -> list[tuple[str, str, dt.dat
     for fact in FACTS:
         dates: set[dt.date] = set()
         for entity in (fact.entity, *fact.companions):
-            dates |= touched_dates(s, entity, day)
+            dates |= touched(s, entity, day)
         for d in sorted(dates):
             out.append(
                 (fact.table, fact.date_column, d, silver_key_count(s, fact.entity, fact.keys, d))

@@ -188,6 +188,14 @@ def write_clean_silver(s: Settings, day: dt.date = DAY) -> None:
         [item("O1", 1, "P1", day), item("O1", 2, "P2", day), item("O2", 1, "P1", day)],
         day,
     )
+    rates = (("USD", 1.0), ("CAD", 0.73), ("EUR", 1.09), ("MXN", 0.058))
+    write_silver(
+        s, "fx_rates", [{"rate_date": day, "currency": c, "usd_per_unit": r} for c, r in rates], day
+    )
+    stock = {"snapshot_date": day, "country_code": "USA", "warehouse_id": "W1", "on_hand": 5,
+             "on_order": 0, "reorder_point": 2, "is_low_stock": False, "is_stock_out": False,
+             "ingest_date": day}  # fmt: skip
+    write_silver(s, "inventory", [{**stock, "product_id": p} for p in ("P1", "P2")], day)
     write_reconciliation(s, {"orders": (2, 2, 0, 0), "order_items": (4, 3, 0, 1)}, day)
 
 

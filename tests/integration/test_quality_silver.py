@@ -18,7 +18,9 @@ from tests.integration import quality_data as qd
 
 pytestmark = pytest.mark.integration
 
-SUITES = ("silver_orders", "silver_order_items", "silver_reconciliation")
+from retail_kpi.quality.suites import all_suites  # noqa: E402
+
+SUITES = tuple(n for n in all_suites() if n.startswith("silver_"))
 
 
 @pytest.fixture(scope="module")
