@@ -1,0 +1,102 @@
+"""The incremental rules in plain Python: which dates a run touches, recomputes and reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from retail_kpi.kpi import windows as w
+
+D = dt.date
+
+
+def span(a: dt.date, b: dt.date) -> set[dt.date]:
+    return {a + dt.timedelta(days=i) for i in range((b - a).days + 1)}
+
+
+def test_touched_days_from_ingest_folders(tmp_path: Path):
+    silver = tmp_path / "silver"
+    (silver / "orders/dt=2024-03-01/ingest_dt=2024-03-01").mkdir(parents=True)
+    (silver / "orders/dt=2024-03-01/ingest_dt=2024-03-03").mkdir(parents=True)
+    (silver / "returns/dt=2024-02-27/ingest_dt=2024-03-03").mkdir(parents=True)
+    (silver / "orders/dt=2024-03-03/ingest_dt=2024-03-03").mkdir(parents=True)
+    (silver / "orders/dt=garbage").mkdir(parents=True)
+    assert w.touched_days(silver, D(2024, 3, 3)) == {D(2024, 3, 3), D(2024, 3, 1), D(2024, 2, 27)}
+    assert w.touched_days(silver, D(2024, 3, 1)) == {D(2024, 3, 1)}
+    assert w.available_days(silver) == {D(2024, 3, 1), D(2024, 3, 3), D(2024, 2, 27)}
+
+
+def test_daily_run_without_late_rows_recomputes_its_day_only():
+    avail = span(D(2024, 1, 1), D(2024, 3, 10))
+    assert w.recompute_days({D(2024, 3, 10)}, avail, D(2024, 3, 10)) == [D(2024, 3, 10)]
+
+
+def test_late_row_recomputes_up_to_run_date():
+    avail = span(D(2024, 1, 1), D(2024, 3, 10))
+    got = w.recompute_days({D(2024, 3, 10), D(2024, 3, 7)}, avail, D(2024, 3, 10))
+    assert got == sorted(span(D(2024, 3, 7), D(2024, 3, 10)))
+
+
+def test_rerun_of_old_date_reaches_its_growth_windows():
+    """Rerunning 2024-01-05 while later days exist refreshes D+1..D+27 and D+364."""
+    avail = span(D(2024, 1, 1), D(2024, 3, 10)) | {D(2025, 1, 3)}
+    got = set(w.recompute_days({D(2024, 1, 5)}, avail, D(2024, 1, 5)))
+    assert got == span(D(2024, 1, 5), D(2024, 2, 1)) | {D(2025, 1, 3)}
+
+
+def test_months_include_growth_dependents():
+    avail = span(D(2024, 1, 1), D(2024, 3, 10)) | {D(2025, 1, 9)}
+    touched = {D(2024, 1, 9)}
+    days = w.recompute_days(touched, avail, D(2024, 1, 9))
+    assert w.recompute_months(touched, days, avail) == [
+        D(2024, 1, 1),
+        D(2024, 2, 1),
+        D(2025, 1, 1),
+    ]
+
+
+def test_input_days_cover_windows_and_months():
+    avail = span(D(2023, 1, 1), D(2024, 3, 10))
+    got = set(w.input_days([D(2024, 3, 10)], [D(2024, 3, 1)], avail))
+    assert span(D(2024, 2, 12), D(2024, 3, 10)) <= got  # 28-day and 14-day windows
+    assert D(2023, 3, 12) in got  # 364 days earlier
+    assert span(D(2024, 2, 1), D(2024, 2, 29)) <= got  # previous month, whole
+    assert span(D(2023, 3, 1), D(2023, 3, 31)) <= got  # same month last year
+
+
+def test_day_windows_complete_only_when_every_day_is_in_the_lake():
+    avail = span(D(2024, 1, 1), D(2024, 1, 20)) - {D(2024, 1, 10)}
+    members, complete = w.day_windows([D(2024, 1, 20), D(2024, 1, 12)], avail)
+    assert complete[(D(2024, 1, 20), "prev_day")] is True
+    assert complete[(D(2024, 1, 20), "cur_7d")] is True  # 14..20
+    assert complete[(D(2024, 1, 20), "prev_7d")] is False  # 7..13 lacks the 10th
+    assert complete[(D(2024, 1, 12), "prev_year")] is False
+    assert (D(2024, 1, 20), "cur_7d", D(2024, 1, 14)) in members
+    assert not [m for m in members if m[1] == "prev_7d" and m[0] == D(2024, 1, 20)]
+
+
+def test_month_windows_compare_the_same_days():
+    avail = span(D(2024, 1, 1), D(2024, 3, 5))
+    members, complete, days = w.month_windows([D(2024, 3, 1), D(2024, 2, 1)], avail)
+    assert days == {D(2024, 3, 1): 5, D(2024, 2, 1): 29}
+    march_prev = sorted(s for t, b, s in members if t == D(2024, 3, 1) and b == "prev_month")
+    assert march_prev == sorted(span(D(2024, 2, 1), D(2024, 2, 5)))
+    feb_prev = [s for t, b, s in members if t == D(2024, 2, 1) and b == "prev_month"]
+    assert len(feb_prev) == 29  # Jan 1..29 for a complete February
+    assert complete[(D(2024, 3, 1), "prev_year")] is False
+
+
+def test_month_window_clamps_to_shorter_prior_month():
+    avail = span(D(2024, 1, 1), D(2024, 3, 31))
+    members, complete, _ = w.month_windows([D(2024, 3, 1)], avail)
+    prev = [s for t, b, s in members if b == "prev_month"]
+    assert len(prev) == 29 and complete[(D(2024, 3, 1), "prev_month")]
+
+
+def test_add_months_and_snapshots():
+    assert w.add_months(D(2024, 1, 1), -1) == D(2023, 12, 1)
+    assert w.add_months(D(2024, 11, 1), 14) == D(2026, 1, 1)
+    snaps = [D(2024, 1, 5), D(2024, 1, 1)]
+    assert w.latest_snapshot(D(2024, 1, 4), snaps) == D(2024, 1, 1)
+    assert w.latest_snapshot(D(2023, 12, 1), snaps) == D(2024, 1, 1)
+    assert w.latest_snapshot(D(2024, 1, 9), []) is None
