@@ -90,7 +90,9 @@ def _snapshot_map(silver: Path, entity: str, days: list[dt.date]) -> dict[dt.dat
     return out
 
 
-def _sold_28d(spark: SparkSession, base: DataFrame, plan: Plan) -> DataFrame:
+def _sold_28d(spark: SparkSession, base: DataFrame, plan: Plan) -> tuple[DataFrame, DataFrame]:
+    """Units sold per country over each day's trailing 28-day window, and the window's
+    number of days in the lake (the divisor of the selling rate)."""
     avail = set(plan.available)
     members = [(t, s) for t in plan.days for s in windows.trailing_days(t, avail)]
     counts = [(t, len(windows.trailing_days(t, avail))) for t in plan.days]
@@ -101,7 +103,7 @@ def _sold_28d(spark: SparkSession, base: DataFrame, plan: Plan) -> DataFrame:
         .groupBy("snapshot_date", "country_code")
         .agg(F.sum("units").cast("long").alias("units_28d"))
     )
-    return units.join(c, on="snapshot_date", how="left")
+    return units, c
 
 
 def _daily_country(
@@ -242,7 +244,7 @@ def compute(spark: SparkSession, silver: Path, plan: Plan) -> dict[str, DataFram
         "kpi_top_products_daily": kpi_sales.top_products(lines_cat.where(_in("sales_date", days))),
         "kpi_customer_demographics_daily": kpi_sales.demographics(lines_r, customers),
         "kpi_engagement_daily": kpi_ops.engagement(sessions.where(_in("session_date", days))),
-        "kpi_inventory_daily": kpi_ops.inventory_health(inventory, _sold_28d(spark, base, plan)),
+        "kpi_inventory_daily": kpi_ops.inventory_health(inventory, *_sold_28d(spark, base, plan)),
         "kpi_low_stock_daily": kpi_ops.low_stock(inventory, products_for(spark, silver, days)),
         "kpi_shipping_daily": kpi_ops.shipping(shipments.where(_in("order_date", days))),
     }

@@ -35,9 +35,10 @@ def engagement(sessions: DataFrame) -> DataFrame:
     )
 
 
-def inventory_health(inventory: DataFrame, sold: DataFrame) -> DataFrame:
-    """kpi_inventory_daily. ``sold``: (snapshot_date, country_code, units_28d, days_28d),
-    the units sold over the trailing 28-day window and how many of its days are in the lake."""
+def inventory_health(inventory: DataFrame, sold: DataFrame, window: DataFrame) -> DataFrame:
+    """kpi_inventory_daily. ``sold``: (snapshot_date, country_code, units_28d) over the
+    trailing 28-day window; ``window``: (snapshot_date, days_28d), its days in the lake.
+    A country that sold nothing in the window sells 0 a day, so days of supply is NULL."""
     agg = inventory.groupBy("snapshot_date", "country_code").agg(
         F.count("product_id").cast("long").alias("stock_positions"),
         F.countDistinct("product_id").cast("long").alias("products"),
@@ -50,6 +51,7 @@ def inventory_health(inventory: DataFrame, sold: DataFrame) -> DataFrame:
         .alias("low_stock_products"),
     )
     out = agg.join(sold, on=["snapshot_date", "country_code"], how="left")
+    out = out.join(window, on="snapshot_date", how="left")
     rate = F.when(
         F.col("days_28d") > 0,
         F.coalesce(F.col("units_28d"), F.lit(0)).cast("double") / F.col("days_28d").cast("double"),

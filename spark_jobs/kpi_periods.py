@@ -22,8 +22,9 @@ def window_sums(
     """Net sales per (target, *keys) and bucket, from ``base`` (sales_date, *keys, net)
     and ``members`` (target, bucket, source_day). Buckets without rows are NULL here."""
     joined = base.join(members, base["sales_date"] == members["source_day"], how="inner")
+    values: list[bool | float | int | str] = list(buckets)
     return (
-        joined.groupBy("target", *keys).pivot("bucket", buckets).agg(money(F.sum("net_sales_usd")))
+        joined.groupBy("target", *keys).pivot("bucket", values).agg(money(F.sum("net_sales_usd")))
     )
 
 
