@@ -1,0 +1,131 @@
+"""Micro-batch: one 10-minute interval through clean -> KPIs -> load, timed to visible KPIs.
+
+The generator writes an interval (``generate_day(..., interval=...)``) under
+``<entity>/dt=D/interval=HHMM/``, but the clean job reads ``<entity>/dt=D/*.csv`` only and
+needs the day's snapshots (customers, products, fx rates, inventory) for its lookups. So
+the bench's generate step (``python -m bench.harness.micro``) writes those snapshots for
+the day, then the interval, and moves the interval's files up into ``dt=D/`` with one
+merged manifest: the landing the clean job would see if it read interval folders.
+Shipments and returns (whole-day events) are not part of an interval. Every other stage
+is the DAG's own, run as in a full-size run, up to ``load_warehouse``; the run counts as
+visible when the KPI tables hold rows of the day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+SNAPSHOTS = ("customers", "products", "inventory", "fx_rates")
+INTERVAL_MINUTES = 10
+VISIBLE_TABLES = ("kpi_daily_sales", "kpi_orders_per_minute")
+
+
+def flatten_interval(landing: Path, day: dt.date, tag: str, entities: list[str]) -> None:
+    """Move ``<entity>/dt=D/interval=<tag>/*`` to ``<entity>/dt=D/`` for each entity."""
+    for entity in entities:
+        part = landing / entity / f"dt={day.isoformat()}"
+        folder = part / f"interval={tag}"
+        for f in sorted(folder.iterdir()):
+            f.rename(part / f.name)
+        folder.rmdir()
+
+
+def merge_manifests(day_doc: dict[str, Any], interval_doc: dict[str, Any]) -> dict[str, Any]:
+    """One manifest for the assembled landing: snapshot counts + interval counts/defects."""
+    merged = dict(day_doc)
+    merged["counts"] = {**day_doc.get("counts", {}), **interval_doc.get("counts", {})}
+    merged["defects"] = [*day_doc.get("defects", []), *interval_doc.get("defects", [])]
+    merged["interval"] = interval_doc.get("interval")
+    return merged
+
+
+def generate(day: dt.date, start: dt.time, landing: Path, params: dict[str, Any]) -> dict:
+    """Snapshots of ``day`` + the interval starting at ``start``, laid out for the clean job."""
+    from retail_kpi.config import settings
+    from retail_kpi.generate import generate_day
+    from retail_kpi.generate.writer import write_json
+    from retail_kpi.pipeline import defect_rates
+
+    s = settings()
+    gen = functools.partial(
+        generate_day,
+        day,
+        landing,
+        seed=int(params.get("seed") or s.seed),
+        orders=int(params["orders_per_day"]),
+        customers=int(params["customers"]),
+        products=int(params["products"]),
+        defects=defect_rates(float(params.get("defect_scale", 1.0)), params.get("defect_rates")),
+    )
+    day_doc = gen(only=SNAPSHOTS)
+    t0 = dt.datetime.combine(day, start)
+    interval_doc = gen(interval=(t0, t0 + dt.timedelta(minutes=INTERVAL_MINUTES)))
+    tag = f"{start.hour:02d}{start.minute:02d}"
+    flatten_interval(landing, day, tag, list(interval_doc["counts"]))
+    manifest_dir = landing / "_manifest" / f"dt={day.isoformat()}"
+    shutil.rmtree(manifest_dir / f"interval={tag}", ignore_errors=True)
+    merged = merge_manifests(day_doc, interval_doc)
+    write_json(manifest_dir / "manifest.json", merged)
+    return {"counts": merged["counts"], "defects": len(merged["defects"])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.harness.task import MARKER
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--date", required=True, type=dt.date.fromisoformat)
+    parser.add_argument("--start", required=True, type=dt.time.fromisoformat, help="HH:MM UTC")
+    parser.add_argument("--params", required=True, help="orders_per_day, customers, products")
+    args = parser.parse_args(argv)
+    from retail_kpi.config import settings
+
+    t0 = time.perf_counter()
+    result = generate(args.date, args.start, settings().landing_dir, json.loads(args.params))
+    doc = {"task": "generate_landing", "ok": True, "body_s": time.perf_counter() - t0}
+    print(MARKER + json.dumps({**doc, "result": result, "parts": {}, "log": []}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def micro_stages(stages: list[Any], day: dt.date, start: dt.time, params: dict) -> list[Any]:
+    """The DAG's stages up to the load, with the generate step replaced by ours."""
+    from bench.harness.stages import Stage
+
+    out = []
+    for stage in stages:
+        if stage.task_id == "generate_landing":
+            cmd = [sys.executable, "-m", "bench.harness.micro", "--date", day.isoformat()]
+            cmd += ["--start", start.strftime("%H:%M"), "--params", json.dumps(params)]
+            stage = Stage(stage.task_id, "python", cmd)
+        out.append(stage)
+        if stage.task_id == "load_warehouse":
+            break
+    return out
+
+
+def visible_rows(url: str, day: dt.date) -> dict[str, int]:
+    """Rows of ``day`` in the KPI tables a dashboard reads first."""
+    from psycopg import sql
+
+    from retail_kpi.warehouse.db import connect
+
+    out = {}
+    with connect(url) as conn:
+        for table in VISIBLE_TABLES:
+            stmt = sql.SQL("select count(*) from {} where sales_date = %s").format(
+                sql.Identifier("mart", table)
+            )
+            row = conn.execute(stmt, (day,)).fetchone()
+            out[table] = int(row[0]) if row else 0
+    return out

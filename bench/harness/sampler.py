@@ -1,0 +1,128 @@
+"""Run one command and measure it: wall time, CPU time and peak RSS of its process tree.
+
+A Spark task is ``spark-submit`` -> JVM -> Python driver -> Python workers, so the RSS of
+the process we start says little; we sample the sum over the whole tree instead. The
+sum counts shared pages once per process, so it over- rather than under-states memory.
+CPU time comes from ``getrusage(RUSAGE_CHILDREN)`` deltas, which include every
+descendant that was waited for (the JVM waits for its Python driver, and so on).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+#: Seconds between two samples of the process tree; short enough to see a JVM's peak.
+SAMPLE_EVERY = 0.1
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What one command cost."""
+
+    returncode: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mib: float
+    started_at: float  # time.time() right before the process was started
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    """Resident bytes of ``proc`` and all its descendants (0 for vanished processes)."""
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in members:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+class PeakSampler:
+    """Background thread that keeps the highest tree RSS seen for one process."""
+
+    def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
+        self.peak = 0
+        self._proc = psutil.Process(pid)
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"rss-{pid}", daemon=True)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(self._proc))
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def stop_group(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Terminate the process group we started (JVM and Python workers included)."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, grace)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(
+    cmd: list[str], env: Mapping[str, str], log: Path, cwd: Path | None = None
+) -> Measured:
+    """Run ``cmd`` to completion with its output in ``log``; never raises on failure."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    cpu0 = _children_cpu()
+    with log.open("w") as out:
+        started_at = time.time()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd,
+            env=dict(env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd or os.getcwd(),
+            start_new_session=True,  # its own process group, so an interrupt ends all of it
+        )
+        try:
+            with PeakSampler(proc.pid) as sampler:
+                returncode = proc.wait()
+        except BaseException:
+            stop_group(proc)
+            raise
+        wall = time.perf_counter() - t0
+    return Measured(
+        returncode=returncode,
+        wall_s=wall,
+        cpu_s=_children_cpu() - cpu0,
+        peak_rss_mib=sampler.peak / MIB,
+        started_at=started_at,
+    )

@@ -1,0 +1,127 @@
+"""The pipeline's stages as the DAG defines them, turned into commands the harness runs.
+
+The stage list, order and Spark command lines come from the ``retail_daily`` DAG object
+itself: a Spark task's ``spark-submit`` command is built by the task's own
+``SparkSubmitHook`` (same connection, conf, name, arguments and environment), a Python
+task becomes ``python -m bench.harness.task <task_id>``, which calls the same
+``retail_kpi.pipeline`` function the task calls. Change the DAG and the bench follows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from retail_kpi.config import REPO_ROOT
+
+DAG_FILE = REPO_ROOT / "dags" / "retail_daily.py"
+NOOP_APP = REPO_ROOT / "bench" / "spark_noop.py"
+#: A Wednesday in March: no holiday, demand factor close to 1 (as bench_generate.py).
+BENCH_DAY = dt.date(2026, 3, 11)
+#: Mean order lines per order (1 + min(Poisson(1.5), 7)), see docs/DATA.md.
+LINES_PER_ORDER = 2.5
+#: Population per order/day at the bench's scale (the defaults' 2.5 customers per daily
+#: order would make the daily customer snapshot as big as the order lines at 1M).
+CUSTOMERS_PER_ORDER = 0.25
+PRODUCTS_PER_ORDER = 0.005
+MIN_PRODUCTS, MAX_PRODUCTS = 200, 89_999
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Generator volume for about ``lines`` order lines on ``day``."""
+
+    lines: int
+    orders: int
+    customers: int
+    products: int
+
+    @classmethod
+    def for_lines(cls, lines: int, demand: float) -> Scale:
+        """``demand`` = the day's seasonal factor (expected orders per configured order)."""
+        orders = max(1, round(lines / LINES_PER_ORDER / demand))
+        products = min(MAX_PRODUCTS, max(MIN_PRODUCTS, round(orders * PRODUCTS_PER_ORDER)))
+        return cls(lines, orders, max(1, round(orders * CUSTOMERS_PER_ORDER)), products)
+
+    def params(self) -> dict[str, int]:
+        """DAG run params for ``generate_landing``."""
+        return {
+            "orders_per_day": self.orders,
+            "customers": self.customers,
+            "products": self.products,
+        }
+
+
+def demand_factor(day: dt.date) -> float:
+    """Expected orders on ``day`` per configured order per day (seasonality, weekday)."""
+    from retail_kpi.generate.market import expected_orders
+
+    return float(expected_orders(day, 1.0).sum())
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One task of the DAG, ready to run."""
+
+    task_id: str
+    kind: str  # "python" | "spark"
+    cmd: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # added to the bench environment
+
+
+def load_dag(path: Path = DAG_FILE) -> Any:
+    """A fresh DAG object (a fresh one per run: rendering templates mutates operators)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.dag
+
+
+def spark_command(op: Any, day: dt.date, run_id: str, application: str | None = None) -> Stage:
+    """The exact spark-submit command and extra environment the operator's hook would use."""
+    op.render_template_fields({"ds": day.isoformat(), "run_id": run_id})
+    hook = op._get_hook()
+    cmd = hook._build_spark_submit_command(application or op.application)
+    env = {k: str(v) for k, v in (hook._env or {}).items()}
+    return Stage(op.task_id, "spark", cmd, env)
+
+
+def python_command(task_id: str, day: dt.date, run_id: str, params: dict[str, Any]) -> Stage:
+    cmd = [sys.executable, "-m", "bench.harness.task", task_id, "--date", day.isoformat()]
+    return Stage(task_id, "python", [*cmd, "--run-id", run_id, "--params", json.dumps(params)])
+
+
+def plan(dag: Any, day: dt.date, run_id: str, params: dict[str, Any]) -> list[Stage]:
+    """Every task of ``dag`` in dependency order, as commands."""
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+    from bench.harness.task import TASKS
+
+    run_params = {**{k: dag.params[k] for k in dag.params}, **params}
+    stages = []
+    for op in dag.topological_sort():
+        if isinstance(op, SparkSubmitOperator):
+            stages.append(spark_command(op, day, run_id))
+        elif op.task_id in TASKS:
+            stages.append(python_command(op.task_id, day, run_id, run_params))
+        else:
+            raise SystemExit(
+                f"The DAG has a task {op.task_id!r} the bench does not know; "
+                "add it to bench/harness/task.py."
+            )
+    return stages
+
+
+def noop_command(dag: Any, day: dt.date, run_id: str) -> Stage:
+    """An empty application submitted like the DAG's first Spark task (start-up cost)."""
+    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+
+    first = next(op for op in dag.topological_sort() if isinstance(op, SparkSubmitOperator))
+    stage = spark_command(first, day, run_id, application=str(NOOP_APP))
+    return Stage("spark_noop", "spark", stage.cmd, stage.env)

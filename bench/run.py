@@ -1,0 +1,190 @@
+"""Pipeline benchmark: the DAG's stages at 1M and 5M order lines, plus a micro-batch.
+
+    python bench/run.py            # make bench: 1M and 5M order lines + micro-batch
+    python bench/run.py --quick    # make bench-quick: 100k order lines + micro-batch
+    python bench/run.py --sizes 200000,400000 --no-micro
+
+For each size: a fresh lake in a temporary folder and a fresh database ``rk_bench_<pid>``
+(migrated, dropped at the end); the ``retail_daily`` DAG's tasks run in order, each in
+its own process tree, exactly as the DAG runs them (see bench/harness/stages.py); then
+the COPY ceiling over the rows the load wrote. Writes ``bench/results/<stamp>.json|.md``
+and ``bench/results/latest.json|.md``; bench/README.md explains every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/, not the repo, first
+    sys.path.insert(0, str(ROOT))
+
+from bench.harness import machine, micro, report, runner, stages  # noqa: E402
+from bench.harness.warehouse import bench_db_name, create_database, drop_database  # noqa: E402
+from retail_kpi.airflow_env import airflow_env  # noqa: E402
+from retail_kpi.config import env  # noqa: E402
+from retail_kpi.warehouse.db import with_database  # noqa: E402
+from retail_kpi.warehouse.ensure import ensure_server  # noqa: E402
+
+log = logging.getLogger("bench")
+RESULTS = ROOT / "bench" / "results"
+FULL_SIZES = (1_000_000, 5_000_000)
+QUICK_SIZES = (100_000,)
+MICRO_DAILY_LINES = 1_000_000
+MICRO_START = dt.time(12, 0)
+#: Variables that would point the bench's tasks at the real lake or warehouse.
+_ISOLATE = ("RETAIL_LANDING_DIR", "RETAIL_LAKE_DIR", "AIRFLOW_CONN_WAREHOUSE")
+
+
+def bench_env(tmp: Path, url: str) -> dict[str, str]:
+    """The tasks' environment: the project's Airflow defaults, our lake and database."""
+    base = {k: v for k, v in os.environ.items() if k not in _ISOLATE}
+    base |= {
+        "WAREHOUSE_URL": url,
+        "RETAIL_DATA_DIR": str(tmp / "data"),
+        "AIRFLOW_HOME": str(tmp / "airflow"),
+    }
+    return airflow_env(base)
+
+
+def spark_startup(env_: dict[str, str], logs: Path) -> dict[str, Any]:
+    """Submit the empty application once; seconds to session ready and to first job."""
+    from bench.spark_noop import FIRST_JOB, READY
+
+    stage = stages.noop_command(stages.load_dag(), stages.BENCH_DAY, "bench-startup")
+    rec = runner.run_stage(stage, env_, logs)
+    marks = {}
+    for line in Path(rec["log"]).read_text(errors="replace").splitlines():
+        key, _, value = line.partition(" ")
+        if key in (READY, FIRST_JOB):
+            marks[key] = float(value) - rec["started_at"]
+    return {
+        "ok": rec["ok"],
+        "wall_s": rec["wall_s"],
+        "peak_rss_mib": rec["peak_rss_mib"],
+        "session_ready_s": marks.get(READY),
+        "first_job_s": marks.get(FIRST_JOB),
+    }
+
+
+def fresh(server: str, name: str, data: Path) -> str:
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    return create_database(server, name)
+
+
+def run_sizes(args: argparse.Namespace, server: str, name: str, env_: dict, doc: dict) -> None:
+    day = stages.BENCH_DAY
+    demand = stages.demand_factor(day)
+    data = Path(env_["RETAIL_DATA_DIR"])
+    for lines in args.sizes:
+        fresh(server, name, data)
+        scale = stages.Scale.for_lines(lines, demand)
+        log.info("=== %s order lines: %s", f"{lines:,}", scale)
+        plan = stages.plan(stages.load_dag(), day, f"bench-{lines}", scale.params())
+        logs = args.logs / f"{lines}"
+        res = runner.run_size(plan, env_, logs, data / "lake", day, args.ceiling_rounds)
+        doc["runs"].append({"lines_target": lines, "scale": dataclasses.asdict(scale), **res})
+        report.write(doc, args.out, args.stamp)
+
+
+def run_micro(args: argparse.Namespace, server: str, name: str, env_: dict) -> dict[str, Any]:
+    day, data = stages.BENCH_DAY, Path(env_["RETAIL_DATA_DIR"])
+    url = fresh(server, name, data)
+    scale = stages.Scale.for_lines(args.micro_daily_lines, stages.demand_factor(day))
+    log.info("=== micro-batch %s + 10 min on a day of %s", MICRO_START, scale)
+    plan = stages.plan(stages.load_dag(), day, "bench-micro", scale.params())
+    records = []
+    for stage in micro.micro_stages(plan, day, MICRO_START, scale.params()):
+        records.append(runner.run_stage(stage, env_, args.logs / "micro"))
+    runner.fill_rows(records, data / "lake", day)
+    counts = (records[0].get("result") or {}).get("counts", {})
+    visible = micro.visible_rows(url, day)
+    spark_ok = all(
+        r["ok"] for r in records if r["kind"] == "spark" or r["task_id"] == "load_warehouse"
+    )
+    failed = [r["task_id"] for r in records if not r["ok"]]
+    return {
+        "interval": f"{day} {MICRO_START.strftime('%H:%M')}+10min UTC",
+        "daily_scale": dataclasses.asdict(scale),
+        "order_lines": int(counts.get("order_items", 0)),
+        "stages": records,
+        "kpi_rows": visible,
+        "ok": spark_ok and all(visible.values()),
+        "kpis_visible_s": sum(r["wall_s"] for r in records),
+        "note": f"Failed stages: {', '.join(failed)}." if failed else "",
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="100k order lines only")
+    p.add_argument("--sizes", help="comma-separated order-line counts (overrides --quick)")
+    p.add_argument("--no-micro", action="store_true", help="skip the micro-batch")
+    p.add_argument("--micro-daily-lines", type=int, default=MICRO_DAILY_LINES)
+    p.add_argument("--ceiling-rounds", type=int, default=2)
+    p.add_argument("--out", type=Path, default=RESULTS, help="report folder")
+    p.add_argument("--keep", action="store_true", help="keep the temporary lake")
+    args = p.parse_args(argv)
+    if args.sizes:
+        args.mode, sizes = "custom", args.sizes.split(",")
+    else:
+        args.mode, sizes = ("quick", QUICK_SIZES) if args.quick else ("full", FULL_SIZES)
+    args.sizes = [int(str(s).replace("_", "")) for s in sizes]
+    args.stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    args.logs = args.out / f"logs-{args.stamp}"
+    return args
+
+
+def _interrupted(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")  # run the clean-up in main's finally
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _interrupted)
+    args = parse_args(argv)
+    server, name = ensure_server(env("WAREHOUSE_URL")), bench_db_name()
+    tmp = Path(tempfile.mkdtemp(prefix="rk_bench_"))
+    env_ = bench_env(tmp, with_database(server, name))
+    os.environ.update(env_)  # the harness builds the DAG and reads the lake with them too
+    doc: dict[str, Any] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "mode": args.mode,
+        "machine": machine.describe(server),
+        "git": machine.git_state(),
+        "day": stages.BENCH_DAY.isoformat(),
+        "runs": [],
+    }
+    try:
+        doc["spark_startup"] = spark_startup(env_, args.logs / "startup")
+        run_sizes(args, server, name, env_, doc)
+        if not args.no_micro:
+            doc["microbatch"] = run_micro(args, server, name, env_)
+    finally:
+        drop_database(server, name)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+        doc["machine"]["load_end"] = machine.load_average()
+        doc["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        paths = report.write(doc, args.out, args.stamp)
+        print(report.markdown(doc))
+        print(f"reports: {paths[0]} {paths[1]} (and latest.*); logs: {args.logs}")
+    # Targets are reported, not enforced; a failed stage means something is broken.
+    broken = [s for r in doc["runs"] for s in r["stages"] if not s["ok"]]
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

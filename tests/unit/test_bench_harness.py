@@ -1,0 +1,152 @@
+"""The bench harness's plumbing: process-tree memory, result lines, DAG-derived commands,
+the micro-batch landing layout and per-stage row counts. Nothing here is timed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.harness import micro, runner
+from bench.harness.sampler import run_measured
+from bench.harness.stages import Stage
+from bench.harness.task import MARKER, parse_result
+from retail_kpi.config import REPO_ROOT
+
+DAY = dt.date(2026, 3, 11)
+
+#: A child that starts a grandchild holding ~200 MiB, waits for it, then exits.
+_GRANDCHILD = "b = bytearray(200 * 1024 * 1024); import time; time.sleep(1.5)"
+_CHILD = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {_GRANDCHILD!r}])"
+
+
+def test_peak_rss_covers_grandchildren(tmp_path: Path) -> None:
+    m = run_measured([sys.executable, "-c", _CHILD], {}, tmp_path / "x.log")
+    assert m.returncode == 0
+    assert m.peak_rss_mib >= 190  # the 200 MiB lived in the grandchild, not in our child
+    assert m.cpu_s > 0
+
+
+def test_failed_command_is_measured_not_raised(tmp_path: Path) -> None:
+    m = run_measured(
+        [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], {}, tmp_path / "f.log"
+    )
+    assert m.returncode == 3
+    assert (tmp_path / "f.log").read_text() == "boom\n"
+
+
+def test_parse_result_takes_the_last_marker_line() -> None:
+    text = f"noise\n{MARKER}{json.dumps({'n': 1})}\nmore\n{MARKER}{json.dumps({'n': 2})}\n"
+    assert parse_result(text) == {"n": 2}
+    assert parse_result("died before printing anything") is None
+
+
+_PLAN = """
+import dataclasses, datetime as dt, json
+from bench.harness import stages
+plan = stages.plan(stages.load_dag(), dt.date(2026, 3, 11), "bench-x", {"orders_per_day": 10})
+print(json.dumps([dataclasses.asdict(s) for s in plan]))
+"""
+
+
+def test_plan_follows_the_dag(tmp_path: Path) -> None:
+    """Built from the real DAG, in a fresh interpreter with the project's Airflow env."""
+    from retail_kpi.airflow_env import airflow_env
+
+    env = airflow_env({**os.environ, "AIRFLOW_HOME": str(tmp_path)})
+    out = subprocess.run(
+        [sys.executable, "-c", _PLAN], env=env, capture_output=True, text=True, check=True
+    )
+    plan = [Stage(**s) for s in json.loads(out.stdout.strip().splitlines()[-1])]
+    assert [s.task_id for s in plan] == [
+        "generate_landing",
+        "validate_landing",
+        "clean_silver",
+        "validate_silver",
+        "compute_kpis",
+        "validate_kpis",
+        "load_warehouse",
+        "validate_warehouse",
+    ]
+    clean = plan[2]
+    assert clean.kind == "spark"
+    assert Path(clean.cmd[0]).name == "spark-submit"
+    assert clean.cmd[-5:] == [
+        str(REPO_ROOT / "spark_jobs" / "clean.py"),
+        "--date",
+        "2026-03-11",
+        "--run-id",
+        "bench-x",
+    ]
+    assert "spark.ui.enabled=false" in clean.cmd
+    assert clean.env["PYSPARK_PYTHON"] == sys.executable
+    gen = plan[0]
+    assert gen.cmd[1:4] == ["-m", "bench.harness.task", "generate_landing"]
+    params = json.loads(gen.cmd[gen.cmd.index("--params") + 1])
+    assert params["orders_per_day"] == 10  # ours
+    assert params["defect_scale"] == 1.0  # the DAG's default
+
+
+def test_micro_landing_layout(tmp_path: Path) -> None:
+    part = tmp_path / "orders" / "dt=2026-03-11"
+    (part / "interval=1200").mkdir(parents=True)
+    (part / "interval=1200" / "orders.csv").write_text("h\n1\n")
+    micro.flatten_interval(tmp_path, DAY, "1200", ["orders"])
+    assert sorted(p.name for p in part.iterdir()) == ["orders.csv"]
+    merged = micro.merge_manifests(
+        {"counts": {"customers": 5}, "defects": [{"k": 1}], "interval": None},
+        {"counts": {"orders": 2}, "defects": [{"k": 2}], "interval": ["a", "b"]},
+    )
+    assert merged == {
+        "counts": {"customers": 5, "orders": 2},
+        "defects": [{"k": 1}, {"k": 2}],
+        "interval": ["a", "b"],
+    }
+
+
+def test_micro_stages_stop_at_the_load() -> None:
+    plan = [
+        Stage(t, "python", ["x"])
+        for t in ("generate_landing", "load_warehouse", "validate_warehouse")
+    ]
+    out = micro.micro_stages(plan, DAY, dt.time(12, 0), {"orders_per_day": 1})
+    assert [s.task_id for s in out] == ["generate_landing", "load_warehouse"]
+    assert out[0].cmd[1:3] == ["-m", "bench.harness.micro"]
+    assert out[0].cmd[out[0].cmd.index("--start") + 1] == "12:00"
+
+
+def test_stage_rows(tmp_path: Path) -> None:
+    recon = tmp_path / "_audit" / "clean" / "dt=2026-03-11" / "reconciliation.json"
+    recon.parent.mkdir(parents=True)
+    entities = {
+        "orders": {"rows_in": 10, "rows_clean": 8},
+        "customers": {"rows_in": 5, "rows_clean": 5},
+    }
+    recon.write_text(json.dumps({"entities": entities}))
+    touched = tmp_path / "kpi" / "_touched" / "dt=2026-03-11.json"
+    touched.parent.mkdir(parents=True)
+    touched.write_text(json.dumps({"rows": {"kpi_a": 3, "kpi_b": 4}}))
+    results = {
+        "generate_landing": {"counts": {"orders": 11, "customers": 5}},
+        "load_warehouse": {"fct_order_line": 7, "dim_customer": 5},
+    }
+    rows = {
+        t: runner.stage_rows(t, results, tmp_path, DAY)
+        for t in (
+            "generate_landing",
+            "clean_silver",
+            "validate_silver",
+            "validate_kpis",
+            "load_warehouse",
+        )
+    }
+    assert rows == {
+        "generate_landing": 16,
+        "clean_silver": 15,
+        "validate_silver": 13,
+        "validate_kpis": 7,
+        "load_warehouse": 12,
+    }
