@@ -16,6 +16,25 @@ from retail_kpi.kpi.catalogue import PG_TYPES, Catalogue, load
 
 DOC_PATH = REPO_ROOT / "docs" / "KPIS.md"
 
+RUN_ROWS = [
+    (
+        "KPI job for a date (Airflow task `compute_kpis`)",
+        "`spark-submit spark_jobs/kpis.py --date D --run-id RUN [--lake DIR]"
+        " [--recompute-from D0]` or `make kpis KPI_DATE=D`",
+    ),
+    (
+        "Load the dates it recomputed into `mart.kpi_*`",
+        "`retail_kpi.kpi.load.load_kpis(day, run_id)` (called by the DAG's"
+        " `load_warehouse`) or `make kpi-load KPI_DATE=D`",
+    ),
+    ("Regenerate this page and the KPI migrations", "`make kpi-docs` (`make kpi-check` checks)"),
+    ("Tests (independent recomputation, incremental runs, loads)", "`make kpi-test`"),
+    ("Benchmark at 1M order lines", "`make bench-kpis` (`bench/results/kpis.json`)"),
+]
+RUN_TABLE = "\n".join(
+    ["| What | Command |", "| --- | --- |", *[f"| {a} | {b} |" for a, b in RUN_ROWS]]
+)
+
 INTRO = f"""# KPI catalogue
 
 Generated from `retail_kpi/kpi/catalogue.yaml` by `python -m retail_kpi.kpi.docs` — edit
@@ -51,6 +70,15 @@ later. Only days present in the lake are recomputed. The job lists them in
 `lake/kpi/_touched/dt=L.json`; the loader replaces exactly those dates, one transaction
 per date. `--recompute-from D` recomputes everything from D on (backfills, definition
 changes).
+
+## Running it
+
+{RUN_TABLE}
+
+JSON files (`lake/kpi_json/dt=<date>/<table>.json`) hold `run_id`, `run_date`, `grain`,
+`table`, `dt` and `rows` (one object per row, columns as in the table below; money as JSON
+numbers with at most two decimals, timestamps as `YYYY-MM-DDTHH:MM:SSZ`). Monthly tables
+are filed under the month's first day.
 """
 
 
