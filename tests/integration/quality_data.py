@@ -256,3 +256,46 @@ def write_clean_landing(s: Settings, rows: int = 4, day: dt.date = DAY) -> None:
     for entity in schemas.ENTITIES:
         write_landing(s, entity, landing_rows(entity, rows), day)
     write_manifest(s, dict.fromkeys(schemas.ENTITIES, rows), day)
+
+
+def kpi_rows(day: dt.date = DAY) -> dict[str, list[dict[str, Any]]]:
+    """KPI rows consistent with write_clean_silver, worked out by hand: USA has orders O1
+    (2 lines) and O2 (1 line), each line 2 units x 10.00, cost 4.00/unit, no discount."""
+    return {
+        "kpi_daily_sales": [
+            {"sales_date": day, "country_code": "USA", "orders": 2, "units": 6,
+             "gross_sales_usd": 60.0, "discount_usd": 0.0, "net_sales_usd": 60.0,
+             "cogs_usd": 24.0, "profit_usd": 36.0, "avg_order_value_usd": 30.0},
+        ],
+        "kpi_daily_country": [
+            {"sales_date": day, "country_code": "USA", "units_per_transaction": 3.0,
+             "profit_margin": 0.6, "returned_units": 0, "returned_value_usd": 0.0,
+             "return_rate_units": 0.0, "return_rate_value": 0.0, "peak_orders_per_minute": 1,
+             "customers": 1, "new_customers": 1, "returning_customers": 0,
+             "returning_customer_rate": 0.0},
+        ],
+        "kpi_engagement_daily": [
+            {"session_date": day, "country_code": "USA", "channel": "web", "sessions": 4,
+             "cart_sessions": 2, "converted_sessions": 1, "add_to_cart_rate": 0.5,
+             "conversion_rate": 0.25},
+        ],
+        "kpi_inventory_daily": [
+            {"snapshot_date": day, "country_code": "USA", "stock_positions": 2,
+             "stock_out_positions": 0, "stock_out_rate": 0.0, "on_hand_units": 10},
+        ],
+        "kpi_shipping_daily": [
+            {"order_date": day, "country_code": "USA", "shipments": 2,
+             "delivered_shipments": 1, "avg_days_to_ship": 1.0, "on_time_rate": 1.0},
+        ],
+    }  # fmt: skip
+
+
+def write_kpis(s: Settings, tables: dict[str, list[dict[str, Any]]], day: dt.date = DAY) -> None:
+    """KPI Parquet in the KPI job's layout, plus its list of recomputed days."""
+    for table, rows in tables.items():
+        folder = s.kpi_dir / table / f"dt={day.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet")
+    touched = s.kpi_dir / "_touched" / f"dt={day.isoformat()}.json"
+    touched.parent.mkdir(parents=True, exist_ok=True)
+    touched.write_text(json.dumps({"run_date": day.isoformat(), "days": [day.isoformat()]}))

@@ -30,7 +30,7 @@ DERIVED = {
 
 def test_every_layer_has_suites() -> None:
     layers = {name.split("_", 1)[0] for name in SUITES}
-    assert layers >= {"landing", "silver", "warehouse"}
+    assert layers >= {"landing", "silver", "kpi", "warehouse"}
 
 
 @pytest.mark.parametrize("name", sorted(SUITES))
@@ -102,3 +102,15 @@ def test_silver_suites_name_contract_columns_only(name: str) -> None:
 
 def test_suite_files_live_under_expectations() -> None:
     assert all(EXPECTATIONS_DIR in s.path.parents for s in SUITES.values())
+
+
+#: Columns the KPI gate adds next to the KPI table's own (see quality/kpi.py).
+KPI_DERIVED = {"silver_net_sales_usd", "net_sales_gap", "customers_gap"}
+
+
+@pytest.mark.parametrize("name", [n for n in SUITES if n.startswith("kpi_")])
+def test_kpi_suites_name_catalogue_columns_only(name: str) -> None:
+    from retail_kpi.kpi.catalogue import load
+
+    table = load().table(name)
+    assert _columns(name) - set(table.column_names) - KPI_DERIVED == set()
