@@ -32,7 +32,7 @@ from pyspark.sql import SparkSession
 from retail_kpi.cleaning.reconcile import ReconciliationError
 from retail_kpi.config import settings
 from spark_jobs.common import build_session, fail
-from spark_jobs.ingest import HeaderError
+from spark_jobs.ingest import LandingError
 from spark_jobs.pipeline import run_clean
 
 log = logging.getLogger("spark_jobs.clean")
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     spark = build_session(f"retail-clean-{args.date}", master=args.master or s.spark_master)
     try:
         report = run(spark, args.date, args.run_id, landing, lake)
-    except (HeaderError, ReconciliationError) as err:
+    except (LandingError, ReconciliationError) as err:
         fail(str(err))
     finally:
         spark.stop()

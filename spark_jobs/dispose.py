@@ -111,7 +111,10 @@ def mark_fates(df: DataFrame, entity: str, newest_first: Column | None = None) -
     Rows without a usable key never compete (they carry their own failure).
     """
     key = key_string(entity)
-    group = F.coalesce(key, F.concat(F.lit("\u0000"), F.col("_raw"), F.col("_source_line")))
+    own = F.concat_ws(
+        "\u0000", F.lit("row"), F.col("_source_file"), F.col("_source_line").cast("string")
+    )
+    group = F.coalesce(key, own)
     order = [F.col("_failure").isNotNull().asc()]
     if newest_first is not None:
         order.append(newest_first.desc_nulls_last())

@@ -29,8 +29,8 @@ _FIELD = r'(?:"(?:[^"]|"")*+"|[^",]*+)'
 _BOM = "\ufeff"
 
 
-class HeaderError(ValueError):
-    """A landing file whose header is not the contract's column list."""
+class LandingError(ValueError):
+    """Landing files that break the contract (wrong header, unsupported format)."""
 
 
 def line_pattern(n_fields: int) -> str:
@@ -99,7 +99,7 @@ def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     line = F.col("_mid") - F.col("_first") + F.col("_before") + F.lit(1)
     return lines.join(F.broadcast(offsets), on=["_path", "_block"], how="inner").select(
         F.col("value"),
-        F.substring_index(F.col("_path"), "/", -3).alias("_source_file"),
+        F.regexp_extract(F.col("_path"), r"([^/]+/dt=[^/]+/.+)$", 1).alias("_source_file"),
         line.cast(T.IntegerType()).alias("_source_line"),
     )
 
@@ -132,7 +132,7 @@ def parse_lines(numbered: DataFrame, entity: str) -> DataFrame:
 def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> tuple[DataFrame, int]:
     """(bronze rows of one entity's files, landing data-line count); two Spark jobs.
 
-    Raises HeaderError when a file does not start with the contract's header.
+    Raises LandingError when a file does not start with the contract's header.
     """
     lines = read_lines(spark, files)
     plan = plan_scan(scan_blocks(lines).collect(), entity)
@@ -140,7 +140,7 @@ def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> tuple[D
         names = ", ".join(
             p.rsplit("/", 3)[-3] + "/" + p.rsplit("/", 1)[-1] for p in plan.bad_headers
         )
-        raise HeaderError(
+        raise LandingError(
             f"Landing file(s) {names} do not start with the {entity} header from "
             "retail_kpi/schemas.py; regenerate them or fix the generator."
         )

@@ -6,8 +6,8 @@ Reads the lake with pyarrow (not Spark, not the code under test) and checks:
   the repair visible), quarantined with the expected reason code, or logged as a duplicate;
 * **precision**: nothing else was quarantined or removed, except the documented
   cascades: a line/shipment/return whose order was itself quarantined
-  (PARENT_QUARANTINED), and shipments/returns of orders older than the first landing
-  date that was cleaned (ORPHAN_KEY: the lake never saw those orders).
+  (PARENT_QUARANTINED), and shipments/returns of orders from a date that was never
+  cleaned into this lake (ORPHAN_KEY: the lake never saw those orders).
 """
 
 from __future__ import annotations
@@ -89,7 +89,11 @@ def rejected_orders(manifests: Iterable[dict[str, Any]]) -> set[str]:
 
 
 def score_day(
-    lake: Path, manifest: dict[str, Any], *, first_day: str, history: Iterable[dict[str, Any]] = ()
+    lake: Path,
+    manifest: dict[str, Any],
+    *,
+    cleaned: Iterable[str],
+    history: Iterable[dict[str, Any]] = (),
 ) -> Score:
     """Recall and precision of the clean job on ``manifest``'s landing date."""
     day = manifest["date"]
@@ -120,7 +124,7 @@ def score_day(
         elif where in quarantine or not _repaired(e, silver[e["entity"]].get(e["record_key"])):
             out.misses.append(f"{label}: not repaired into silver")
     rejected = rejected_orders([manifest, *history])
-    first = dt.date.fromisoformat(first_day)
+    seen = {dt.date.fromisoformat(day) for day in cleaned}
     for where, row in quarantine.items():
         if where in explained:
             continue
@@ -130,7 +134,7 @@ def score_day(
             or (
                 row["reason_code"] == "ORPHAN_KEY"
                 and row["entity"] != "order_items"
-                and (_order_date(order_id) or first) < first
+                and _order_date(order_id) not in seen
             )
         )
         if cascade:
@@ -141,6 +145,8 @@ def score_day(
                 f"quarantined {row['reason_code']}: {row['rule']}"
             )
     out.false_positives += [
-        f"{e} line {line} removed as a duplicate" for (e, line) in dups if (e, line) not in explained
+        f"{e} line {line} removed as a duplicate"
+        for (e, line) in dups
+        if (e, line) not in explained
     ]
     return out

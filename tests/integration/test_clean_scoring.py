@@ -34,8 +34,9 @@ def clean_days(
         manifest = generate_day(
             day, root / "landing", seed=seed, defects=DefectRates.scaled(factor), **VOLUME
         )
-        doc = run_clean(spark, day.isoformat(), f"score-{seed}", str(root / "landing"),
-                        str(root / "lake"))
+        doc = run_clean(
+            spark, day.isoformat(), f"score-{seed}", str(root / "landing"), str(root / "lake")
+        )
         assert doc["balanced"], json.dumps(doc, indent=1)
         manifests.append(manifest)
     return manifests
@@ -50,29 +51,29 @@ def assert_perfect(score: Score) -> None:
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
     spark: SparkSession, tmp_path: Path, seed: int, factor: float
 ) -> None:
-    days = [LAST - dt.timedelta(days=1), LAST]
-    manifests = clean_days(spark, tmp_path, seed, factor, days)
-    for manifest in manifests:
-        score = score_day(tmp_path / "lake", manifest, first_day=days[0].isoformat(),
-                          history=manifests)
-        assert score.expected > 10  # the scenario really is dirty
-        assert_perfect(score)
+    (manifest,) = clean_days(spark, tmp_path, seed, factor, [LAST])
+    score = score_day(tmp_path / "lake", manifest, cleaned=[LAST.isoformat()])
+    assert score.expected > 10  # the scenario really is dirty
+    assert_perfect(score)
 
 
-def test_shipments_and_returns_resolve_against_a_week_of_history(
+def test_shipments_and_returns_resolve_against_history(
     spark: SparkSession, tmp_path: Path
 ) -> None:
-    """Shipments land 7 days after their orders, returns within 7: clean 8 days, score the last."""
-    days = [LAST - dt.timedelta(days=k) for k in range(7, -1, -1)]
+    """Shipments land 7 days after their orders: clean D-7 then D, score D.
+
+    Every shipment of D must find its order (or that order's quarantine) in D-7's run;
+    returns of D-7 orders resolve too, the rest refer to dates never cleaned here.
+    """
+    days = [LAST - dt.timedelta(days=7), LAST]
     manifests = clean_days(spark, tmp_path, 5, 3.0, days)
-    score = score_day(tmp_path / "lake", manifests[-1], first_day=days[0].isoformat(),
-                      history=manifests)
-    assert_perfect(score)
+    cleaned = [d.isoformat() for d in days]
+    for manifest in manifests:
+        assert_perfect(score_day(tmp_path / "lake", manifest, cleaned=cleaned, history=manifests))
     report = json.loads(
         (tmp_path / "lake/_audit/clean" / f"dt={LAST}" / "reconciliation.json").read_text()
     )
-    for entity in ("shipments", "returns"):
-        counts = report["entities"][entity]
-        assert counts["rows_in"] > 0
-        # every reference resolved: only orders that were themselves rejected cascade
-        assert set(counts["by_reason"]) <= {"PARENT_QUARANTINED"}, counts
+    shipments = report["entities"]["shipments"]
+    assert shipments["rows_in"] > 0 and shipments["rows_clean"] > 0
+    # every shipment resolved: only orders that were themselves rejected cascade
+    assert set(shipments["by_reason"]) <= {"PARENT_QUARANTINED"}, shipments

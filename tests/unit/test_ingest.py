@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyspark.sql import Row, SparkSession
 from pyspark.testing import assertDataFrameEqual
 
-from spark_jobs.ingest import HeaderError, ingest_entity, line_pattern
+from spark_jobs.ingest import LandingError, ingest_entity, line_pattern
 from tests.unit.clean_support import DAY, write_landing
 
 FX = "fx_rates"  # three columns: rate_date, currency, usd_per_unit
@@ -77,7 +77,7 @@ def test_line_numbers_survive_file_splits(spark: SparkSession, tmp_path: Path) -
 def test_wrong_header_stops_with_one_sentence(spark: SparkSession, tmp_path: Path) -> None:
     path = tmp_path / "fx_rates.csv"
     path.write_text("currency,rate_date,usd_per_unit\nUSD,2026-03-10,1\n")
-    with pytest.raises(HeaderError, match=r"do not start with the fx_rates header"):
+    with pytest.raises(LandingError, match=r"do not start with the fx_rates header"):
         _ingest(spark, path)
 
 
