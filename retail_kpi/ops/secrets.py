@@ -9,6 +9,7 @@ them with ``***`` wherever they appear, including in the output of ``spark-submi
 from __future__ import annotations
 
 import logging
+import os
 from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: Environment variables whose whole value is secret.
 SECRET_VARIABLES = ("RETAIL_ALERT_WEBHOOK_URL", "BI_READER_PASSWORD")
+#: Secrets read by other parts of the stack (superset/refresh.py) straight from os.environ.
+EXTRA_SECRET_VARIABLES = ("SUPERSET_PASSWORD",)
 MIN_SECRET_LEN = 4  # masking very short strings would mangle ordinary log text
 
 
@@ -31,8 +34,8 @@ def known_secrets() -> list[str]:
         password = None
     if password:
         found.append(str(password))
-    for name in SECRET_VARIABLES:
-        value = env(name)
+    for name in SECRET_VARIABLES + EXTRA_SECRET_VARIABLES:
+        value = env(name) if name in SECRET_VARIABLES else os.environ.get(name, "")
         if value:
             found.append(value)
             path = urlsplit(value).path if "://" in value else ""
