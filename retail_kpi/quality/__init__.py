@@ -5,7 +5,7 @@ The Airflow DAG calls :func:`run_gate` once per layer and date; see docs/QUALITY
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from retail_kpi.quality.policy import GateResult, Outcome, QualityGateFailed
 
@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["GateResult", "Outcome", "QualityGateFailed", "run_gate"]
 
 
-def run_gate(layer: str, day: dt.date, *, run_id: str, settings: Settings | None = None) -> Any:
+def run_gate(
+    layer: str, day: dt.date, *, run_id: str, settings: Settings | None = None
+) -> GateResult:
     """See :func:`retail_kpi.quality.runner.run_gate` (imported lazily: GX is slow to load)."""
     from retail_kpi.quality.runner import run_gate as _run_gate
 
