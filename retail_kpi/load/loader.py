@@ -99,26 +99,27 @@ def _load_fact_days(
         return silver.read_business_date(s, entity, d, columns)[0]
 
     for d in days:
-        data, rows_in, dups = silver.read_business_date(s, spec.entity, d)
-        _check_dates(spec, d, data.num_rows, data[spec.date_column])
+        stats = silver.SliceStats()
         done: list[pa.Table] = []
 
         def transformed(
-            data: pa.Table = data, d: dt.date = d, done: list[pa.Table] = done
+            d: dt.date = d, stats: silver.SliceStats = stats, done: list[pa.Table] = done
         ) -> Iterator[pa.Table]:
-            # Slices are transformed while the server parses the previous one.
-            for i in range(0, max(data.num_rows, 1), TRANSFORM_ROWS):
-                rows = spec.transform(ctx, d, data.slice(i, TRANSFORM_ROWS), read)
+            # Each slice is read and transformed while the server parses the previous one.
+            for part in silver.slices(s, spec.entity, d, TRANSFORM_ROWS, stats):
+                _check_dates(spec, d, part.num_rows, part[spec.date_column])
+                rows = spec.transform(ctx, d, part, read)
                 done.append(rows)
                 yield rows
 
         target = partitions.create_staged_day(conn, spec.table, spec.date_column, d)
         counts.rows_loaded += copy_table(conn, target.staged, transformed(), freeze=True)
         staged.append(target)
-        if spec.table == "fct_order_line":
-            sales += kpi.daily_sales_rows(pa.concat_tables(done), ctx.countries)
-        counts.rows_in += rows_in
-        counts.rows_deduplicated += dups
+        if spec.table == "fct_order_line" and done:
+            rows = pa.concat_tables(done, promote_options="permissive")
+            sales += kpi.daily_sales_rows(rows, ctx.countries)
+        counts.rows_in += stats.rows_in
+        counts.rows_deduplicated += stats.duplicates
         counts.days.append(d.isoformat())
         read.cache_clear()
         ctx.cache.clear()

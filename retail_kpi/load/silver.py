@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +89,37 @@ def read_business_date(
     if len(ingest_dirs) > 1 and "ingest_date" in columns:
         table = latest_per_key(table, NATURAL_KEYS[entity])
     return table, rows_in, rows_in - table.num_rows
+
+
+@dataclass
+class SliceStats:
+    """Counts of a streamed read, filled in as the slices are consumed."""
+
+    rows_in: int = 0
+    duplicates: int = 0
+
+
+def slices(
+    s: Settings, entity: str, day: dt.date, size: int, stats: SliceStats
+) -> Iterator[pa.Table]:
+    """The rows of one business date in slices of at most ``size`` rows.
+
+    Streamed from the Parquet files (decoding overlaps the caller's work) when the
+    day has one ingest date; read whole and deduplicated (see read_business_date)
+    when late rows make several.
+    """
+    columns = [c.name for c in SILVER[entity]]
+    part = entity_dir(s, entity) / f"dt={day.isoformat()}"
+    ingest_dirs = sorted(p for p in part.glob("ingest_dt=*") if p.is_dir())
+    if len(ingest_dirs) > 1:
+        table, stats.rows_in, stats.duplicates = read_business_date(s, entity, day)
+        for start in range(0, table.num_rows, size):
+            yield table.slice(start, size)
+        return
+    for f in (f for d in ingest_dirs for f in parquet_files(d)):
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=size, columns=columns):
+            stats.rows_in += batch.num_rows
+            yield pa.Table.from_batches([batch])
 
 
 def latest_per_key(table: pa.Table, keys: tuple[str, ...]) -> pa.Table:
