@@ -89,20 +89,40 @@ def initialise(admin_password: str) -> None:
 
 
 def import_bundle(contents: dict[str, str], passwords: dict[str, str]) -> None:
+    """Import the bundle so that a re-import updates everything in place.
+
+    Superset's dashboard importer overwrites only the dashboards, never the database,
+    datasets or charts they use, so those are imported first by their own commands with
+    ``overwrite=True``; the untyped metadata lets each command accept the files.
+    """
+    from superset.commands.chart.importers.v1 import ImportChartsCommand
     from superset.commands.dashboard.importers.dispatcher import ImportDashboardsCommand
+    from superset.commands.database.importers.v1 import ImportDatabasesCommand
+    from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
     from superset.commands.exceptions import CommandInvalidError
     from superset.utils.core import override_user
 
     from superset import security_manager
 
+    def only(*prefixes: str) -> dict[str, str]:
+        files = {k: v for k, v in contents.items() if k.startswith(prefixes)}
+        return {**files, "metadata.yaml": "version: 1.0.0\n"}
+
+    steps = [
+        (ImportDatabasesCommand, only("databases/")),
+        (ImportDatasetsCommand, only("databases/", "datasets/")),
+        (ImportChartsCommand, only("databases/", "datasets/", "charts/")),
+        (ImportDashboardsCommand, contents),
+    ]
     user = security_manager.find_user(username=ADMIN_USER)
     if user is None:
         raise SystemExit("No Superset admin user; run `manage.py init` first.")
     with override_user(user):
-        try:
-            ImportDashboardsCommand(contents, overwrite=True, passwords=passwords).run()
-        except CommandInvalidError as exc:
-            raise SystemExit(f"The bundle is invalid: {exc.normalized_messages()}") from None
+        for command, files in steps:
+            try:
+                command(files, overwrite=True, passwords=passwords).run()
+            except CommandInvalidError as exc:
+                raise SystemExit(f"The bundle is invalid: {exc.normalized_messages()}") from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,9 +67,9 @@ def superset_python() -> Path:
 
 
 @pytest.fixture(scope="session")
-def bi_warehouse() -> Iterator[demo_warehouse.Warehouse]:
-    """The demo warehouse Superset reads (database rk_bi_test, recreated each session)."""
-    yield from demo_warehouse.build()
+def bi_warehouse(spark: Any, tmp_path_factory: Any) -> Iterator[demo_warehouse.Warehouse]:
+    """The demo warehouse Superset reads (database rk_bi_test, rebuilt each session)."""
+    yield from demo_warehouse.build(spark, tmp_path_factory.mktemp("bi-lake"))
 
 
 @pytest.fixture(scope="session")

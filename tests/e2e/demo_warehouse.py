@@ -1,43 +1,34 @@
-"""The small warehouse the browser tests read: database ``rk_bi_test``, recreated per run.
+"""The small warehouse the browser tests read: database ``rk_bi_test``, rebuilt per run.
 
-Phase 1 stand-in until the warehouse migrations and loads land: the BI view the
-dashboards read, filled with a few hand-written rows.
+Built only with the project's own code, as the nightly run would: migrations, the
+landing generator, the Spark clean and KPI jobs, the warehouse and KPI loads, the
+warehouse quality gate, and the run audit rows the Airflow callbacks would write.
+Volumes are tiny (a few hundred order lines over three days) to keep the test short.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from retail_kpi import config
 from tests.conftest import server_url
 
 DB_NAME = "rk_bi_test"
 #: Superset logs in as this member of bi_reader: the same privileges, but its own login,
 #: because roles are cluster-wide and other test runs on the server toggle bi_reader's.
 READER_ROLE = "rk_bi_test_reader"
-
-STUB_SQL = """
-do $$ begin
-  if not exists (select from pg_catalog.pg_roles where rolname = 'bi_reader') then
-    create role bi_reader nologin;
-  end if;
-end $$;
-create schema mart;
-create table mart.v_sales_daily (
-  order_date date, country_code text, category text, channel text,
-  orders bigint, units bigint, net_sales_usd numeric(18, 2), profit_usd numeric(18, 2));
-insert into mart.v_sales_daily values
-  ('2026-01-01', 'USA', 'Bikes', 'web', 10, 12, 1200.50, 300.10),
-  ('2026-01-01', 'FRA', 'Shoes', 'store', 4, 9, 310.25, 80.00),
-  ('2026-01-02', 'USA', 'Shoes', 'mobile', 7, 7, 455.00, 101.75),
-  ('2026-01-02', 'MEX', 'Bikes', 'web', 2, 2, 99.99, 10.01);
-grant usage on schema mart to bi_reader;
-grant select on all tables in schema mart to bi_reader;
-"""
+DAYS = (dt.date(2026, 3, 2), dt.date(2026, 3, 3))
+VOLUME = {"seed": 7, "orders": 120, "customers": 300, "products": 40}
+DAG_ID = "retail_daily"
 
 
 @dataclass(frozen=True)
@@ -45,35 +36,89 @@ class Warehouse:
     url: str
     reader_user: str
     reader_password: str
+    days: tuple[dt.date, ...] = DAYS
 
 
 def _recreate_database() -> str:
+    name = sql.Identifier(DB_NAME)
     with psycopg.connect(server_url(), autocommit=True) as conn:
-        name = sql.Identifier(DB_NAME)
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(name))
         conn.execute(sql.SQL("create database {}").format(name))
     return server_url(DB_NAME)
 
 
-def _ensure_reader(conn: psycopg.Connection, password: str) -> None:
+def _ensure_reader(url: str, password: str) -> None:
     role = sql.Identifier(READER_ROLE)
-    exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER_ROLE]).fetchone()
-    verb = sql.SQL("alter" if exists else "create")
-    conn.execute(
-        sql.SQL("{} role {} login inherit password {}").format(verb, role, sql.Literal(password))
-    )
-    conn.execute(sql.SQL("grant bi_reader to {}").format(role))
-
-
-def build() -> Iterator[Warehouse]:
-    """Create the database, give bi_reader a login, fill it; drop it afterwards."""
-    url = _recreate_database()
-    password = secrets.token_urlsafe(16)
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(STUB_SQL)
-        _ensure_reader(conn, password)
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER_ROLE])
+        verb = sql.SQL("alter" if exists.fetchone() else "create")
+        conn.execute(
+            sql.SQL("{} role {} login inherit password {}").format(
+                verb, role, sql.Literal(password)
+            )
+        )
+        conn.execute(sql.SQL("grant bi_reader to {}").format(role))
+
+
+def _audit(url: str, day: dt.date, task_id: str, started: dt.datetime, **counts: Any) -> None:
+    """The audit.task_run row the Airflow success callback writes for this task."""
+    from retail_kpi.ops import audit
+
+    record = audit.TaskRecord(
+        dag_id=DAG_ID, run_id=f"e2e__{day}", task_id=task_id, map_index=-1, try_number=1,
+        run_type="manual", business_date=day.isoformat(), state="success",
+        started_at=started.isoformat(), finished_at=dt.datetime.now(dt.UTC).isoformat(),
+        **counts,
+    )  # fmt: skip
+    assert audit.write(record, url), f"could not write the run audit of {task_id}"
+
+
+def _run_day(spark: Any, s: config.Settings, day: dt.date, gate: bool) -> None:
+    """One business day through generate -> clean -> KPIs -> load (-> gate)."""
+    from retail_kpi.generate import generate_day
+    from retail_kpi.kpi.load import load_kpis
+    from retail_kpi.load import load_date
+    from retail_kpi.quality import run_gate
+    from spark_jobs import clean, kpis
+
+    run_id, url = f"e2e__{day}", s.warehouse_url
+    t = dt.datetime.now(dt.UTC)
+    manifest = generate_day(day, s.landing_dir, **VOLUME)
+    _audit(url, day, "generate_landing", t, rows_out=sum(manifest["counts"].values()))
+    t = dt.datetime.now(dt.UTC)
+    entities = clean.run(spark, day, run_id, str(s.landing_dir), str(s.lake_dir))["entities"]
+    _audit(
+        url, day, "clean_silver", t,
+        rows_in=sum(e["rows_in"] for e in entities.values()),
+        rows_out=sum(e["rows_clean"] for e in entities.values()),
+        rows_quarantined=sum(e["rows_quarantined"] for e in entities.values()),
+    )  # fmt: skip
+    t = dt.datetime.now(dt.UTC)
+    kpis.run(spark, s.lake_dir, day, run_id)
+    loaded = load_date(day, settings=s, run_id=run_id) | load_kpis(day, run_id, s)
+    _audit(url, day, "load_warehouse", t, rows_out=sum(loaded.values()))
+    if gate:
+        t = dt.datetime.now(dt.UTC)
+        result = run_gate("warehouse", day, run_id=run_id, settings=s)
+        outcome = "warned" if getattr(result, "warnings", ()) else "passed"
+        _audit(url, day, "validate_warehouse", t, validation_outcome=outcome)
+
+
+def build(spark: Any, root: Path) -> Iterator[Warehouse]:
+    """Create, migrate and fill ``rk_bi_test`` under a reader login; drop it afterwards."""
+    from retail_kpi.warehouse.migrate import migrate
+
+    url = _recreate_database()
+    migrate(url)
+    s = dataclasses.replace(
+        config.settings(), warehouse_url=url, data_dir=root,
+        landing_dir=root / "landing", lake_dir=root / "lake",
+    )  # fmt: skip
+    for day in DAYS:
+        _run_day(spark, s, day, gate=day == DAYS[-1])
+    password = secrets.token_urlsafe(16)
+    _ensure_reader(url, password)
     yield Warehouse(url=url, reader_user=READER_ROLE, reader_password=password)
     with psycopg.connect(server_url(), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DB_NAME))
-        )
+        name = sql.Identifier(DB_NAME)
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(name))
