@@ -94,11 +94,18 @@ def raw_key(entity: str) -> Column:
     """Best-effort key cut from the raw line (for malformed lines): the key fields' text."""
     names = schemas.column_names(entity)
     fields = F.split(F.col("_raw"), ",")
-    parts = [
+    csv_parts = [
         F.regexp_replace(F.try_element_at(fields, F.lit(names.index(k) + 1)), r'^\s+|\s+$|"', "")
         for k in rules.BUSINESS_KEYS[entity]
     ]
-    return F.concat_ws(rules.KEY_SEPARATOR, *parts)
+    json_parts = [
+        F.regexp_extract(F.col("_raw"), f'"{k}"\\s*:\\s*"([^"]*)"', 1)
+        for k in rules.BUSINESS_KEYS[entity]
+    ]
+    is_json = F.col("_raw").startswith("{")
+    return F.when(is_json, F.concat_ws(rules.KEY_SEPARATOR, *json_parts)).otherwise(
+        F.concat_ws(rules.KEY_SEPARATOR, *csv_parts)
+    )
 
 
 def mark_fates(df: DataFrame, entity: str, newest_first: Column | None = None) -> DataFrame:

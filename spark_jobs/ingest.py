@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, Row, SparkSession
+from pyspark.sql import Column, DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from retail_kpi import schemas
 
+CSV, JSONL = "csv", "jsonl"
+FORMATS: tuple[str, ...] = (CSV, JSONL)
 META_COLUMNS: tuple[str, ...] = ("_source_file", "_source_line", "_raw", "_parse_error")
 _FIELD = r'(?:"(?:[^"]|"")*+"|[^",]*+)'
 _BOM = "\ufeff"
@@ -73,8 +75,8 @@ class ScanPlan:
     bad_headers: list[str]
 
 
-def plan_scan(blocks: list[Row], entity: str) -> ScanPlan:
-    """Line offsets of every split, the data-line count and files with a wrong header."""
+def plan_scan(blocks: list[Row], entity: str, fmt: str = CSV) -> ScanPlan:
+    """Line offsets of every split, the data-line count and CSV files with a wrong header."""
     expected = ",".join(schemas.column_names(entity))
     offsets, bad, total, files = [], [], 0, set()
     seen: dict[str, int] = {}
@@ -85,9 +87,9 @@ def plan_scan(blocks: list[Row], entity: str) -> ScanPlan:
         seen[path] = before + int(row["_n"])
         total += int(row["_n"])
         files.add(path)
-        if before == 0 and row["_head"].lstrip(_BOM).rstrip() != expected:
+        if fmt == CSV and before == 0 and row["_head"].lstrip(_BOM).rstrip() != expected:
             bad.append(path)
-    return ScanPlan(offsets, total - len(files), bad)
+    return ScanPlan(offsets, total - (len(files) if fmt == CSV else 0), bad)
 
 
 def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
@@ -104,21 +106,40 @@ def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     )
 
 
-def parse_lines(numbered: DataFrame, entity: str) -> DataFrame:
-    """Numbered lines (header excluded) -> landing string columns + META_COLUMNS."""
-    names = schemas.column_names(entity)
-    value = F.col("value")
-    valid_utf8 = F.is_valid_utf8(value)
+def _csv_fields(value: Column, names: list[str]) -> tuple[Column, Column]:
+    """(error or NULL, parsed struct) of a CSV line: field count and quoting checked first."""
     well_formed = value.rlike(line_pattern(len(names)))
     odd_quotes = F.size(F.split(value, '"')) % 2 == 0
-    error = (
-        F.when(~valid_utf8, F.lit("undecodable bytes: the line is not valid UTF-8"))
-        .when(odd_quotes & ~well_formed, F.lit("broken quoting: unbalanced double quote"))
-        .when(~well_formed, F.lit(f"wrong field count: expected {len(names)} fields"))
-    )
+    error = F.when(
+        odd_quotes & ~well_formed, F.lit("broken quoting: unbalanced double quote")
+    ).when(~well_formed, F.lit(f"wrong field count: expected {len(names)} fields"))
     ddl = ", ".join(f"`{n}` STRING" for n in names)
-    parsed = F.from_csv(value, ddl, {"escape": '"', "mode": "PERMISSIVE"})
-    data = numbered.filter(F.col("_source_line") > 1).withColumn("_parse_error", error)
+    return error, F.from_csv(value, ddl, {"escape": '"', "mode": "PERMISSIVE"})
+
+
+def _json_fields(value: Column, names: list[str]) -> tuple[Column, Column]:
+    """(error or NULL, parsed struct) of a JSON-lines record: exactly the contract's keys."""
+    keys = F.json_object_keys(value)
+    expected = F.array(*[F.lit(n) for n in sorted(names)])
+    error = F.when(keys.isNull(), F.lit("broken JSON: the line is not a JSON object")).when(
+        F.array_sort(keys) != expected,
+        F.lit(f"wrong field count: expected the {len(names)} contract fields"),
+    )
+    schema = T.StructType([T.StructField(n, T.StringType()) for n in names])
+    return error, F.from_json(value, schema)
+
+
+def parse_lines(numbered: DataFrame, entity: str, fmt: str = CSV) -> DataFrame:
+    """Numbered lines (CSV header excluded) -> landing string columns + META_COLUMNS."""
+    names = schemas.column_names(entity)
+    value = F.col("value")
+    fmt_error, parsed = (_csv_fields if fmt == CSV else _json_fields)(value, names)
+    error = F.when(
+        ~F.is_valid_utf8(value), F.lit("undecodable bytes: the line is not valid UTF-8")
+    ).otherwise(fmt_error)
+    first_data_line = 2 if fmt == CSV else 1
+    data = numbered.filter(F.col("_source_line") >= first_data_line)
+    data = data.withColumn("_parse_error", error)
     fields = [F.when(F.col("_parse_error").isNull(), parsed.getField(n)).alias(n) for n in names]
     return data.select(
         *fields,
@@ -129,13 +150,17 @@ def parse_lines(numbered: DataFrame, entity: str) -> DataFrame:
     )
 
 
-def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> tuple[DataFrame, int]:
+def ingest_entity(
+    spark: SparkSession, files: list[str], entity: str, fmt: str = CSV
+) -> tuple[DataFrame, int]:
     """(bronze rows of one entity's files, landing data-line count); two Spark jobs.
 
-    Raises LandingError when a file does not start with the contract's header.
+    Raises LandingError when a CSV file does not start with the contract's header.
     """
+    if fmt not in FORMATS:
+        raise LandingError(f"landing format {fmt!r} is not supported; use one of {FORMATS}.")
     lines = read_lines(spark, files)
-    plan = plan_scan(scan_blocks(lines).collect(), entity)
+    plan = plan_scan(scan_blocks(lines).collect(), entity, fmt)
     if plan.bad_headers:
         names = ", ".join(
             p.rsplit("/", 3)[-3] + "/" + p.rsplit("/", 1)[-1] for p in plan.bad_headers
@@ -146,4 +171,4 @@ def ingest_entity(spark: SparkSession, files: list[str], entity: str) -> tuple[D
         )
     schema = "_path string, _block long, _first long, _before long"
     offsets = spark.createDataFrame(plan.offsets, schema)
-    return parse_lines(number_lines(lines, offsets), entity), plan.data_lines
+    return parse_lines(number_lines(lines, offsets), entity, fmt), plan.data_lines

@@ -19,7 +19,7 @@ from spark_jobs import clean_ops, clean_reference, clean_sales
 from spark_jobs import lake_io as io
 from spark_jobs.common import silver_schema, union_all
 from spark_jobs.dispose import Context, EntityResult
-from spark_jobs.ingest import LandingError, ingest_entity
+from spark_jobs.ingest import CSV, FORMATS, ingest_entity
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +46,24 @@ class Lake:
         return f"{self.audit()}/duplicates/{entity}"
 
 
+def landing_files(spark: SparkSession, folder: str) -> tuple[list[str], str]:
+    """(files, format) of one entity and date: the whole-day files, else the micro-batch
+    ``interval=*/`` files; CSV first, then JSON lines (a folder holds one format)."""
+    for fmt in FORMATS:
+        files = io.list_files(spark, folder, f".{fmt}") or io.glob(
+            spark, f"{folder}/interval=*/*.{fmt}"
+        )
+        if files:
+            return files, fmt
+    return [], CSV
+
+
 def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
     """Write every entity's bronze partition; returns the landing data-line counts."""
     rows_in = {}
     for entity in schemas.ENTITIES:
-        folder = f"{landing}/{entity}/dt={lake.day}"
-        # a whole-day file, else the 10-minute interval files of the micro-batch mode
-        files = io.list_files(spark, folder, ".csv") or io.glob(spark, f"{folder}/interval=*/*.csv")
-        if not files and io.glob(spark, f"{folder}/*.jsonl"):
-            raise LandingError(
-                f"{entity}/dt={lake.day} holds JSON-lines files, which the clean job does not "
-                "read yet; generate CSV landing files (the default format)."
-            )
-        bronze, rows_in[entity] = ingest_entity(spark, files, entity)
+        files, fmt = landing_files(spark, f"{landing}/{entity}/dt={lake.day}")
+        bronze, rows_in[entity] = ingest_entity(spark, files, entity, fmt)
         io.replace_partition(bronze, lake.bronze(entity))
         log.info("bronze %s: %d files, %d data lines", entity, len(files), rows_in[entity])
     return rows_in

@@ -12,7 +12,9 @@ Reads the lake with pyarrow (not Spark, not the code under test) and checks:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,7 @@ import pyarrow.dataset as ds
 
 from retail_kpi.cleaning.rules import BUSINESS_KEYS, KEY_SEPARATOR
 from retail_kpi.generate import defects as d
+from retail_kpi.schemas import column_names
 
 #: Quarantine reasons a record may get without a defect of its own (see module doc).
 CASCADE_ENTITIES = ("order_items", "shipments", "returns")
@@ -78,6 +81,17 @@ def _order_date(order_id: str) -> dt.date | None:
         return None
 
 
+def _raw_field(entity: str, raw: str, name: str) -> str:
+    """One field of a raw landing record (CSV or JSON line), parsed independently."""
+    try:
+        if raw.startswith("{"):
+            return str(json.loads(raw).get(name) or "")
+        fields = next(csv.reader([raw]))
+        return fields[column_names(entity).index(name)]
+    except (ValueError, IndexError, csv.Error, StopIteration):
+        return ""
+
+
 def rejected_orders(manifests: Iterable[dict[str, Any]]) -> set[str]:
     """Order ids whose own defect means quarantine, over every manifest given."""
     return {
@@ -128,7 +142,7 @@ def score_day(
     for where, row in quarantine.items():
         if where in explained:
             continue
-        order_id = (row["record_key"] or "").split(KEY_SEPARATOR)[0]
+        order_id = _raw_field(row["entity"], row["raw_record"], "order_id")
         cascade = row["entity"] in CASCADE_ENTITIES and (
             (row["reason_code"] == "PARENT_QUARANTINED" and order_id in rejected)
             or (

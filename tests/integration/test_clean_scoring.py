@@ -26,13 +26,23 @@ VOLUME = {"orders": 120, "customers": 300, "products": 40}
 
 
 def clean_days(
-    spark: SparkSession, root: Path, seed: int, factor: float, days: list[dt.date]
+    spark: SparkSession,
+    root: Path,
+    seed: int,
+    factor: float,
+    days: list[dt.date],
+    fmt: str = "csv",
 ) -> list[dict]:
     """Generate and clean ``days`` in order (one lake); returns their manifests."""
     manifests = []
     for day in days:
         manifest = generate_day(
-            day, root / "landing", seed=seed, defects=DefectRates.scaled(factor), **VOLUME
+            day,
+            root / "landing",
+            seed=seed,
+            defects=DefectRates.scaled(factor),
+            fmt=fmt,
+            **VOLUME,
         )
         doc = run_clean(
             spark, day.isoformat(), f"score-{seed}", str(root / "landing"), str(root / "lake")
@@ -47,19 +57,20 @@ def assert_perfect(score: Score) -> None:
     assert score.false_positives == [], "; ".join(score.false_positives[:20])
 
 
-@pytest.mark.parametrize(("seed", "factor"), [(7, 2.0), (7, 6.0), (11, 2.0), (11, 6.0)])
+@pytest.mark.parametrize(
+    ("seed", "factor", "fmt"),
+    [(7, 2.0, "csv"), (7, 6.0, "csv"), (11, 2.0, "csv"), (11, 6.0, "csv"), (13, 6.0, "jsonl")],
+)
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
-    spark: SparkSession, tmp_path: Path, seed: int, factor: float
+    spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str
 ) -> None:
-    (manifest,) = clean_days(spark, tmp_path, seed, factor, [LAST])
+    (manifest,) = clean_days(spark, tmp_path, seed, factor, [LAST], fmt)
     score = score_day(tmp_path / "lake", manifest, cleaned=[LAST.isoformat()])
     assert score.expected > 10  # the scenario really is dirty
     assert_perfect(score)
 
 
-def test_shipments_and_returns_resolve_against_history(
-    spark: SparkSession, tmp_path: Path
-) -> None:
+def test_shipments_and_returns_resolve_against_history(spark: SparkSession, tmp_path: Path) -> None:
     """Shipments land 7 days after their orders: clean D-7 then D, score D.
 
     Every shipment of D must find its order (or that order's quarantine) in D-7's run;

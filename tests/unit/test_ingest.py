@@ -130,3 +130,30 @@ def test_line_pattern_counts_fields_outside_quotes() -> None:
     pattern = re.compile(line_pattern(3))
     assert pattern.match('a,"b,c",d') and pattern.match(",,")
     assert not pattern.match('a,"b,c') and not pattern.match("a,b") and not pattern.match('a,b"c,d')
+
+
+def test_json_lines_are_validated_by_their_keys(spark: SparkSession, tmp_path: Path) -> None:
+    folder = tmp_path / FX / f"dt={DAY}"
+    folder.mkdir(parents=True)
+    path = folder / f"{FX}.jsonl"
+    path.write_bytes(
+        b'{"rate_date":"2026-03-10","currency":"USD","usd_per_unit":"1"}\n'
+        b'{"rate_date":"2026-03-10","currency":"CAD"}\n'  # a key missing
+        b'{"rate_date":"2026-03-10","currency":"CAD","usd_per_unit":"0.7","x":"1"}\n'
+        b'{"rate_date":"2026-03-10","currency":"EUR,"usd_per_unit":"1.1"}\n'  # broken quote
+        b'{"rate_date":"2026-03-10","currency":"M\xffXN","usd_per_unit":"0.05"}\n'
+        b'{"usd_per_unit":null,"currency":"MXN","rate_date":"2026-03-10"}\n'  # any key order
+    )
+    bronze, rows_in = ingest_entity(spark, [str(path)], FX, "jsonl")
+    assert rows_in == 6
+    got = bronze.select("currency", "usd_per_unit", "_source_line", "_parse_error")
+    wrong = "wrong field count: expected the 3 contract fields"
+    expected = [
+        Row("USD", "1", 1, None),
+        Row(None, None, 2, wrong),
+        Row(None, None, 3, wrong),
+        Row(None, None, 4, "broken JSON: the line is not a JSON object"),
+        Row(None, None, 5, "undecodable bytes: the line is not valid UTF-8"),
+        Row("MXN", None, 6, None),
+    ]
+    assertDataFrameEqual(got, expected)
