@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -47,7 +48,9 @@ def _step(title: str, cmd: list[str], env: dict[str, str], log: Path) -> None:
 
 
 def run_dates(start: dt.date, days: int) -> None:
-    env = airflow_env()
+    # `airflow dags test` of Airflow 3.3.2 fails a successful run of a DAG that has a
+    # deadline alert (apache/airflow#73428): the demo runs without the freshness alert.
+    env = airflow_env({**os.environ, "RETAIL_FRESH_BY": "off"})
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     py = sys.executable
