@@ -51,9 +51,18 @@ RESULT_FORMAT = {
 
 
 def _validate(context: Any, batch_definition: Any, batch_parameters: dict | None) -> bool:
+    """The suite on one batch; a pandas frame is prepared exactly as the runner does."""
     import great_expectations as gx
 
-    suite = context.suites.add(to_gx(load_suite(SUITE)))
+    from retail_kpi.quality.runner import _as_pandas, _only_needed
+
+    spec = load_suite(SUITE)
+    parameters = standard_parameters(DAY)
+    frame = (batch_parameters or {}).get("dataframe")
+    if frame is not None and not hasattr(frame, "sparkSession"):
+        batch_parameters = {"dataframe": _only_needed(frame, spec)}
+        parameters = {k: _as_pandas(v) for k, v in parameters.items()}
+    suite = context.suites.add(to_gx(spec))
     vd = context.validation_definitions.add(
         gx.ValidationDefinition(
             name=f"bench_{time.monotonic_ns()}", data=batch_definition, suite=suite
@@ -61,7 +70,7 @@ def _validate(context: Any, batch_definition: Any, batch_parameters: dict | None
     )
     result = vd.run(
         batch_parameters=batch_parameters,
-        expectation_parameters=standard_parameters(DAY),
+        expectation_parameters=parameters,
         result_format=RESULT_FORMAT,
     )
     context.suites.delete(SUITE)

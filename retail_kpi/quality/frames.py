@@ -26,11 +26,11 @@ from retail_kpi.config import Settings
 #: The frame's columns when a dataset is absent (the suite then fails on row count).
 _PANDAS_DTYPE = {
     "string": "object",
-    "int": "Int64",
+    "int": "int64",
     "decimal": "float64",
     "timestamp": "datetime64[ns]",
-    "date": "object",
-    "boolean": "boolean",
+    "date": "datetime64[ns]",
+    "boolean": "bool",
 }
 
 
@@ -125,12 +125,22 @@ def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, 
     return pd.concat(parts, ignore_index=True), str(folder)
 
 
+def _pandas_type(t: pa.DataType) -> pa.DataType:
+    """The Arrow type whose pandas column GX checks vectorised instead of per Python value:
+    decimals -> float64 (cent-exact sums are SQL's job), ints -> int64, dates ->
+    datetime64[ns] (GX's range check loops in Python over int32 and date objects)."""
+    if pa.types.is_decimal(t):
+        return pa.float64()
+    if pa.types.is_integer(t):
+        return pa.int64()
+    if pa.types.is_date(t):
+        return pa.timestamp("ns")
+    return t
+
+
 def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
-    """Decimals become float64 so range checks run vectorised (exact sums are SQL's job)."""
-    fields = []
-    for f in table.schema:
-        fields.append(pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f)
-    return table.cast(pa.schema(fields)).to_pandas()
+    schema = pa.schema([pa.field(f.name, _pandas_type(f.type)) for f in table.schema])
+    return table.cast(schema).to_pandas()
 
 
 def touched(s: Settings, entity: str, day: dt.date) -> set[dt.date]:

@@ -76,6 +76,8 @@ def daily_sales_frame(s: Settings, days: list[dt.date]) -> pd.DataFrame:
     """KPI rows next to silver's net sales (outer join: a side missing shows as NaN)."""
     kpi = read_kpi(s, "kpi_daily_sales", days)
     silver = silver_net_sales(s, days)
+    for side in (kpi, silver):  # an empty side has object columns; merge needs one type
+        side["sales_date"] = pd.to_datetime(side["sales_date"])
     frame = kpi.merge(silver, on=["sales_date", "country_code"], how="outer")
     frame["net_sales_gap"] = (frame["net_sales_usd"] - frame["silver_net_sales_usd"]).abs()
     return frame

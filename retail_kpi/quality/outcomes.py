@@ -8,6 +8,7 @@ spec that says its policy and why it exists.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from retail_kpi.quality.batch import Batch
@@ -24,6 +25,21 @@ _SAMPLE_FIELDS = {
     "observed_value": "observed_value",
     "details": "gx_details",
 }
+
+
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2})T00:00:00$")
+
+
+def _tidy(value: Any) -> Any:
+    """Dates travel as midnight timestamps in pandas batches; show them as dates again."""
+    if isinstance(value, str):
+        match = _MIDNIGHT.match(value)
+        return match.group(1) if match else value
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _tidy(v) for k, v in value.items()}
+    return value
 
 
 def _exception_text(info: Any) -> str | None:
@@ -48,9 +64,9 @@ def flatten(
         config = doc.get("expectation_config") or {}
         index = int((config.get("meta") or {}).get("index", len(rows)))
         exp = spec.expectations[index]
-        result = doc.get("result") or {}
+        result = _tidy(doc.get("result") or {})
         error = _exception_text(doc.get("exception_info"))
-        kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
+        kwargs = _tidy({k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"})
         details: dict[str, Any] = {
             "layer": layer,
             "business_date": day.isoformat(),

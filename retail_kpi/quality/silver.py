@@ -37,7 +37,7 @@ RECONCILIATION_COLUMNS = (
 
 
 def _dates(frame: pd.DataFrame, column: str) -> set[str]:
-    return {d.isoformat() for d in frame[column].dropna().unique()}
+    return {pd.Timestamp(d).date().isoformat() for d in frame[column].dropna().unique()}
 
 
 def _orders_batch(s: Settings, day: dt.date, customers: pd.DataFrame) -> Batch:

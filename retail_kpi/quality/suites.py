@@ -65,6 +65,24 @@ class SuiteSpec:
     expectations: tuple[ExpectationSpec, ...]
     path: Path
 
+    def columns(self) -> set[str] | None:
+        """Columns the checks read (keys included); None when a check is about the table's
+        column list itself, so the batch must keep all of them."""
+        out = set(self.keys)
+        for exp in self.expectations:
+            if exp.type.startswith("expect_table_column"):
+                return None
+            kw = exp.kwargs
+            for key in ("column", "column_A", "column_B"):
+                if isinstance(kw.get(key), str):
+                    out.add(kw[key])
+            if isinstance(kw.get("column_list"), list):
+                out.update(map(str, kw["column_list"]))
+            condition = kw.get("row_condition")
+            if isinstance(condition, dict) and isinstance(condition.get("column"), dict):
+                out.add(str(condition["column"].get("name")))
+        return out
+
 
 def _spec(path: Path, index: int, item: Any) -> ExpectationSpec:
     where = f"{path.name}, expectation #{index + 1}"
