@@ -140,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()
     with app.app_context():
         if args.init:
-            initialise(os.environ["SUPERSET_ADMIN_PASSWORD"])
+            password = os.environ.get("SUPERSET_ADMIN_PASSWORD")
+            if not password:
+                raise SystemExit("Set SUPERSET_ADMIN_PASSWORD for the Superset admin user.")
+            initialise(password)
             print("superset: metadata DB migrated, roles synced, admin ready", flush=True)
         if args.no_import:
             return 0
