@@ -32,6 +32,9 @@ _REMOTE = re.compile(
     r"|<img\b[^>]*src=\"https?://[^\"]*\"[^>]*>",
     re.IGNORECASE,
 )
+# GX links each page to its suite page, which we do not build (see build_pages): send the
+# link to our index instead of a missing file.
+_SUITE_LINK = re.compile(r'href="((?:\.\./)+)expectations/[^"]+\.html"')
 _REMOTE_CSS_URL = re.compile(r"url\(['\"]?https?://[^)]*\)", re.IGNORECASE)
 OFFLINE_CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1.5rem;
@@ -40,8 +43,12 @@ table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
 th,td{border:1px solid #dee2e6;padding:.3rem .6rem;text-align:left;vertical-align:top}
 th{background:#f1f3f5}.ok{color:#1b7f3b}.fail{color:#b02a37;font-weight:600}
 .warn{color:#a15c00}code{background:#f6f8fa;padding:0 .2rem}
-.navbar,.ge-footer,button,.btn{display:none!important}
+.navbar,footer,button,.btn{display:none!important}
 .collapse{display:block!important}a{color:#0b5ed7}
+.fas{font-style:normal}.fas::before{content:"\\2022"}
+.fas.text-success::before{content:"\\2714";color:#1b7f3b}
+.fas.text-danger::before{content:"\\2718";color:#b02a37}
+.fas.text-warning::before{content:"\\26A0";color:#a15c00}
 """
 
 
@@ -49,6 +56,7 @@ def _offline(page: Path) -> None:
     """Remove CDN references from one page and inline our stylesheet."""
     text = page.read_text(encoding="utf-8")
     text = _REMOTE_CSS_URL.sub("none", _REMOTE.sub("", text))
+    text = _SUITE_LINK.sub(r'href="\1index.html"', text)
     if "data-offline" not in text:
         text = text.replace("</head>", f"<style data-offline>{OFFLINE_CSS}</style></head>", 1)
     page.write_text(text, encoding="utf-8")
