@@ -114,3 +114,11 @@ def test_kpi_suites_name_catalogue_columns_only(name: str) -> None:
 
     table = load().table(name)
     assert _columns(name) - set(table.column_names) - KPI_DERIVED == set()
+
+
+def test_batch_keeps_only_the_columns_the_suite_reads() -> None:
+    orders = SUITES["silver_orders"].columns()
+    assert orders is not None
+    assert {"order_id", "is_late", "has_customer", "order_date"} <= orders  # is_late: row_condition
+    assert "payment_method" not in orders
+    assert SUITES["landing_orders"].columns() is None  # checks the column list itself
