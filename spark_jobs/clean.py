@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("py4j").setLevel(logging.WARNING)  # its shutdown chatter hides our error
     args = parse_args(argv)
     s = settings()
     landing = args.landing or str(s.landing_dir)

@@ -16,6 +16,7 @@ Records must not contain raw newlines (the generator quotes but never embeds the
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyspark.sql import Column, DataFrame, Row, SparkSession
@@ -92,6 +93,15 @@ def plan_scan(blocks: list[Row], entity: str, fmt: str = CSV) -> ScanPlan:
     return ScanPlan(offsets, total - (len(files) if fmt == CSV else 0), bad)
 
 
+_RELATIVE = r"([^/]+/dt=[^/]+/.+)$"  # <entity>/dt=<date>/[interval=HHMM/]<file>
+
+
+def relative_path(path: str) -> str:
+    """A landing file's path from its entity folder on (as ``_source_file`` shows it)."""
+    found = re.search(_RELATIVE, path)
+    return found.group(1) if found else path
+
+
 def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     """Add ``_source_file`` (entity/dt=.../name) and the 1-based physical ``_source_line``.
 
@@ -101,7 +111,7 @@ def number_lines(lines: DataFrame, offsets: DataFrame) -> DataFrame:
     line = F.col("_mid") - F.col("_first") + F.col("_before") + F.lit(1)
     return lines.join(F.broadcast(offsets), on=["_path", "_block"], how="inner").select(
         F.col("value"),
-        F.regexp_extract(F.col("_path"), r"([^/]+/dt=[^/]+/.+)$", 1).alias("_source_file"),
+        F.regexp_extract(F.col("_path"), _RELATIVE, 1).alias("_source_file"),
         line.cast(T.IntegerType()).alias("_source_line"),
     )
 
@@ -162,9 +172,7 @@ def ingest_entity(
     lines = read_lines(spark, files)
     plan = plan_scan(scan_blocks(lines).collect(), entity, fmt)
     if plan.bad_headers:
-        names = ", ".join(
-            p.rsplit("/", 3)[-3] + "/" + p.rsplit("/", 1)[-1] for p in plan.bad_headers
-        )
+        names = ", ".join(relative_path(p) for p in plan.bad_headers)
         raise LandingError(
             f"Landing file(s) {names} do not start with the {entity} header from "
             "retail_kpi/schemas.py; regenerate them or fix the generator."
