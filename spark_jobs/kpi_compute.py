@@ -163,26 +163,41 @@ def _category_daily(
     return kpi_periods.day_growth(rows).withColumn("orders", F.col("orders").cast("long"))
 
 
-def compute(spark: SparkSession, silver: Path, plan: Plan) -> dict[str, DataFrame]:
-    """Every KPI table of the catalogue for ``plan`` (rows of its days/months only)."""
+def _keep(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
+    """Cache a frame several tables reuse; the caller unpersists ``kept`` when done."""
+    kept.append(df.cache())
+    return df
+
+
+def compute(
+    spark: SparkSession, silver: Path, plan: Plan, kept: list[DataFrame] | None = None
+) -> dict[str, DataFrame]:
+    """Every KPI table of the catalogue for ``plan`` (rows of its days/months only).
+
+    Frames reused by several tables are cached and appended to ``kept``.
+    """
+    kept = [] if kept is None else kept
     inputs, days = list(plan.inputs), plan.days
-    orders = read_silver(spark, silver, "orders", plan.history, ORDER_COLS).cache()
+    orders = _keep(read_silver(spark, silver, "orders", plan.history, ORDER_COLS), kept)
     items = read_silver(spark, silver, "order_items", inputs, ITEM_COLS)
-    lines = kpi_sales.sales_lines(orders.where(_in("order_date", inputs)), items).cache()
-    base = kpi_sales.daily_base(lines, ["country_code"]).cache()
+    lines = _keep(kpi_sales.sales_lines(orders.where(_in("order_date", inputs)), items), kept)
+    base = _keep(kpi_sales.daily_base(lines, ["country_code"]), kept)
     lines_r = lines.where(_in("sales_date", days))
 
-    minutes = kpi_sales.orders_per_minute(lines_r).cache()
+    minutes = _keep(kpi_sales.orders_per_minute(lines_r), kept)
     prod_map = _snapshot_map(silver, "products", inputs)
-    products = read_snapshots(
-        spark, silver, "products", prod_map, ["product_id", "product_name", "category"]
-    ).cache()
+    products = _keep(
+        read_snapshots(
+            spark, silver, "products", prod_map, ["product_id", "product_name", "category"]
+        ),
+        kept,
+    )
     lines_cat = kpi_sales.with_category(lines, products)
-    base_cat = kpi_sales.daily_base(lines_cat, ["category", "country_code"]).cache()
+    base_cat = _keep(kpi_sales.daily_base(lines_cat, ["category", "country_code"]), kept)
 
     returns = read_silver(spark, silver, "returns", inputs, RETURN_COLS)
     returns = returns.where(_in("return_date", inputs))
-    rets = kpi_periods.returns_by(returns, ["country_code"]).cache()
+    rets = _keep(kpi_periods.returns_by(returns, ["country_code"]), kept)
     rets_cat = kpi_periods.returns_by(
         kpi_sales.with_category(
             returns.withColumnRenamed("return_date", "sales_date"), products
@@ -203,7 +218,7 @@ def compute(spark: SparkSession, silver: Path, plan: Plan) -> dict[str, DataFram
         day_frames[0],
         kpi_periods.DAY_BUCKETS,
     )
-    status = kpi_periods.customer_status(orders).cache()
+    status = _keep(kpi_periods.customer_status(orders), kept)
 
     m_members, m_complete, m_days = windows.month_windows(plan.months, avail)
     month_frames = _windows_frames(spark, m_members, m_complete, kpi_periods.MONTH_BUCKETS)

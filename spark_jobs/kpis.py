@@ -127,11 +127,13 @@ def run(
         len(plan.months),
         len(plan.inputs),
     )
-    tables = kpi_compute.compute(spark, lake / "silver", plan)
+    kept: list[DataFrame] = []
+    tables = kpi_compute.compute(spark, lake / "silver", plan, kept)
     try:
         return write_outputs(tables, lake, plan, run_id)
     finally:
-        spark.catalog.clearCache()
+        for df in kept:
+            df.unpersist()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
