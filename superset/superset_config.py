@@ -47,22 +47,19 @@ SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URL") or (
 )
 
 # Query results are cached until the next load invalidates them (the DAG calls
-# superset/superset_cache.py after each load); the day-long timeout is only a backstop.
-# Cache keys are recorded in the metadata DB so that per-dataset invalidation works.
-_CACHE_DIR = SUPERSET_HOME / "cache"
+# superset/refresh.py after each load); the day-long timeout is only a backstop.
+# Both caches share ONE store: /api/v1/cachekey/invalidate deletes keys from the object
+# cache (CACHE_CONFIG) although chart data lives in DATA_CACHE_CONFIG, so with separate
+# stores the invalidation would silently miss (Superset 6.1). Cache keys are recorded
+# in the metadata DB so that per-dataset invalidation can find them.
 CACHE_DEFAULT_TIMEOUT = int(timedelta(days=1).total_seconds())
 CACHE_CONFIG = {
     "CACHE_TYPE": "FileSystemCache",
-    "CACHE_DIR": str(_CACHE_DIR / "objects"),
+    "CACHE_DIR": str(SUPERSET_HOME / "cache"),
     "CACHE_DEFAULT_TIMEOUT": CACHE_DEFAULT_TIMEOUT,
-    "CACHE_KEY_PREFIX": "superset_objects_",
+    "CACHE_KEY_PREFIX": "superset_",
 }
-DATA_CACHE_CONFIG = {
-    "CACHE_TYPE": "FileSystemCache",
-    "CACHE_DIR": str(_CACHE_DIR / "data"),
-    "CACHE_DEFAULT_TIMEOUT": CACHE_DEFAULT_TIMEOUT,
-    "CACHE_KEY_PREFIX": "superset_data_",
-}
+DATA_CACHE_CONFIG = CACHE_CONFIG
 STORE_CACHE_KEYS_IN_METADATA_DB = True
 
 # Drill to detail (to the order lines) and drill by are on by default in 6.x; pinned
