@@ -115,7 +115,11 @@ def _stage_rows(run: dict[str, Any]) -> list[str]:
     for s in run["stages"]:
         note = "" if s.get("ok") else f"FAILED: {str(s.get('error', ''))[:120]}"
         if s.get("parts"):
-            note = (note + " " + ", ".join(f"{k} {v:.1f}s" for k, v in s["parts"].items())).strip()
+            note += " " + ", ".join(f"{k} {v:.1f}s" for k, v in s["parts"].items())
+        if len(s.get("peak_by_program") or {}) > 1:
+            top = sorted(s["peak_by_program"].items(), key=lambda kv: -kv[1])
+            note += " RSS: " + ", ".join(f"{k} {v:,.0f}" for k, v in top)
+        note = note.strip()
         out.append(
             f"| {s['task_id']} | {s['kind']} | {_fmt(s['wall_s'])} | {_fmt(s.get('body_s'))} "
             f"| {_fmt(s['cpu_s'])} | {_fmt(s.get('rows'), digits=0)} "
@@ -202,7 +206,7 @@ def markdown(doc: dict[str, Any]) -> str:
     for r in doc.get("runs", []):
         lines += ["", f"## {r['order_lines']:,} order lines", "", *_stage_rows(r)]
     lines += _micro(doc)
-    lines += ["", "Columns: docs/PERFORMANCE.md explains every figure.", ""]
+    lines += ["", "What each column means: bench/README.md.", ""]
     return "\n".join(lines)
 
 

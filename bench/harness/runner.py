@@ -74,6 +74,7 @@ def run_stage(stage: Stage, env: dict[str, str], logs: Path) -> dict[str, Any]:
         "wall_s": m.wall_s,
         "cpu_s": m.cpu_s,
         "peak_rss_mib": m.peak_rss_mib,
+        "peak_by_program": m.peak_by_program,
         "started_at": m.started_at,
         "log": str(logfile),
     }

@@ -35,21 +35,23 @@ class Measured:
     cpu_s: float
     peak_rss_mib: float
     started_at: float  # time.time() right before the process was started
+    peak_by_program: dict[str, float]  # MiB per program name at the peak
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    """Resident bytes of ``proc`` and all its descendants (0 for vanished processes)."""
-    total = 0
+def tree_rss(proc: psutil.Process) -> dict[str, int]:
+    """Resident bytes of ``proc`` and its descendants by program name (java, python...)."""
+    out: dict[str, int] = {}
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return out
     for p in members:
         try:
-            total += p.memory_info().rss
+            name = Path(p.exe() or p.name()).name
+            out[name] = out.get(name, 0) + p.memory_info().rss
         except psutil.Error:
             continue
-    return total
+    return out
 
 
 class PeakSampler:
@@ -57,6 +59,7 @@ class PeakSampler:
 
     def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
         self.peak = 0
+        self.at_peak: dict[str, int] = {}  # the tree's RSS by program when it peaked
         self._proc = psutil.Process(pid)
         self._every = every
         self._stop = threading.Event()
@@ -64,7 +67,9 @@ class PeakSampler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss(self._proc))
+            sample = tree_rss(self._proc)
+            if sum(sample.values()) > self.peak:
+                self.peak, self.at_peak = sum(sample.values()), sample
             self._stop.wait(self._every)
 
     def __enter__(self) -> PeakSampler:
@@ -125,4 +130,5 @@ def run_measured(
         cpu_s=_children_cpu() - cpu0,
         peak_rss_mib=sampler.peak / MIB,
         started_at=started_at,
+        peak_by_program={k: v / MIB for k, v in sorted(sampler.at_peak.items())},
     )

@@ -27,6 +27,8 @@ def test_peak_rss_covers_grandchildren(tmp_path: Path) -> None:
     m = run_measured([sys.executable, "-c", _CHILD], {}, tmp_path / "x.log")
     assert m.returncode == 0
     assert m.peak_rss_mib >= 190  # the 200 MiB lived in the grandchild, not in our child
+    assert sum(m.peak_by_program.values()) == pytest.approx(m.peak_rss_mib)
+    assert all(name.startswith("python") for name in m.peak_by_program)
     assert m.cpu_s > 0
 
 
