@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.harness import micro, runner
 from bench.harness.sampler import run_measured
 from bench.harness.stages import Stage
