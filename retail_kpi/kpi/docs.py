@@ -75,6 +75,12 @@ changes).
 
 {RUN_TABLE}
 
+Measured once with `make bench-kpis` (1M order lines in one business day, `spark-submit`
+on `local[2]`, fresh JVM, all twelve tables, Parquet + JSON): 1067 s wall on the shared
+2-core machine while its 1-minute load average was about 26 (a dozen other Spark jobs and
+test runs at once), i.e. 937 order lines/s under that contention. The figure is
+contention-bound; rerun `make bench-kpis` on a quiet machine before quoting it.
+
 JSON files (`lake/kpi_json/dt=<date>/<table>.json`) hold `run_id`, `run_date`, `grain`,
 `table`, `dt` and `rows` (one object per row, columns as in the table below; money as JSON
 numbers with at most two decimals, timestamps as `YYYY-MM-DDTHH:MM:SSZ`). Monthly tables
