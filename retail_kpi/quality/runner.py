@@ -43,23 +43,29 @@ def _sql_url(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg2://", 1)
 
 
+def _source(context: Any, name: str, add: Any) -> Any:
+    """The context's data source ``name``, added on first use (one engine per gate run)."""
+    try:
+        return context.data_sources.get(name)
+    except KeyError:
+        return add(name)
+
+
 def _batch_definition(context: Any, spec: SuiteSpec, batch: Batch, s: Settings) -> Any:
     if batch.frame is not None:
-        source = context.data_sources.add_or_update_pandas("lake")
-        asset = source.add_dataframe_asset(name=spec.name)
-    else:
-        source = context.data_sources.add_or_update_postgres(
-            "warehouse", connection_string=_sql_url(s.warehouse_url)
-        )
-        query = str(batch.query)
-        if not query.lstrip().lower().startswith("select "):  # GX only accepts SELECT ...
-            query = f"select * from ({query}) as batch_rows"
-        asset = source.add_query_asset(name=spec.name, query=query)
-    return (
-        asset.add_batch_definition_whole_dataframe("all")
-        if batch.frame is not None
-        else (asset.add_batch_definition_whole_table("all"))
+        lake = _source(context, "lake", context.data_sources.add_pandas)
+        return lake.add_dataframe_asset(name=spec.name).add_batch_definition_whole_dataframe("all")
+    url = _sql_url(s.warehouse_url)
+    warehouse = _source(
+        context,
+        "warehouse",
+        lambda name: context.data_sources.add_postgres(name, connection_string=url),
     )
+    query = str(batch.query)
+    if not query.lstrip().lower().startswith("select "):  # GX only accepts SELECT ...
+        query = f"select * from ({query}) as batch_rows"
+    asset = warehouse.add_query_asset(name=spec.name, query=query)
+    return asset.add_batch_definition_whole_table("all")
 
 
 def _only_needed(frame: Any, spec: SuiteSpec) -> Any:
