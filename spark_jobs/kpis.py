@@ -29,6 +29,12 @@ from spark_jobs import kpi_compute, kpi_io
 from spark_jobs.common import build_session, fail
 
 log = logging.getLogger("kpis")
+#: Session settings of a KPI run: UTC buckets, and Parquet timestamps that any reader
+#: (pyarrow, the loader) sees as UTC instants.
+RUN_CONF = {
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.session.timeZone": "UTC",
+}
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,27 @@ def run(
     run_id: str,
     since: dt.date | None = None,
 ) -> dict[str, int]:
-    """Compute and write everything for one run; returns rows written per table."""
-    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    """Compute and write everything for one run; returns rows written per table.
+
+    The session settings it needs are restored afterwards, so a session shared with other
+    jobs (tests, one application per DAG stage) keeps writing as before.
+    """
+    saved = {k: spark.conf.get(k, None) for k in RUN_CONF}
+    for key, value in RUN_CONF.items():
+        spark.conf.set(key, value)
+    try:
+        return _run(spark, lake, run_date, run_id, since)
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
+
+
+def _run(
+    spark: SparkSession, lake: Path, run_date: dt.date, run_id: str, since: dt.date | None
+) -> dict[str, int]:
     plan = make_plan(lake / "silver", run_date, since)
     log.info(
         "run %s: touched %s -> %d days, %d months, %d input days",
