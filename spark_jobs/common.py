@@ -141,7 +141,8 @@ FAILURE = T.StructType(
 
 def check(failed: Column, reason_code: str, rule: str) -> Column:
     """A failure struct when ``failed`` is true, else NULL."""
-    assert reason_code in schemas.REASON_CODES, reason_code
+    if reason_code not in schemas.REASON_CODES:
+        raise ValueError(f"{reason_code} is not in schemas.REASON_CODES; add and document it.")
     return F.when(
         failed, F.struct(F.lit(reason_code).alias("reason_code"), F.lit(rule).alias("rule"))
     )
@@ -151,11 +152,6 @@ def first_failure(checks: Iterable[Column]) -> Column:
     """The first failing check in priority order, NULL when all pass."""
     items = list(checks)
     return F.coalesce(*items, F.lit(None).cast(FAILURE)) if items else F.lit(None).cast(FAILURE)
-
-
-def required(df_cols: dict[str, Column], names: Iterable[str]) -> list[Column]:
-    """MISSING_REQUIRED checks for the raw (cleaned) values of ``names``."""
-    return [check(df_cols[n].isNull(), "MISSING_REQUIRED", f"{n} is empty") for n in names]
 
 
 def union_all(frames: list[DataFrame]) -> DataFrame:

@@ -61,7 +61,7 @@ def assert_perfect(score: Score) -> None:
 @pytest.mark.parametrize(
     ("seed", "factor", "fmt"),
     # two seeds x two defect-rate settings (2x and 6x the defaults), plus JSON lines
-    [(7, 2.0, "csv"), (11, 6.0, "csv"), (13, 6.0, "jsonl")],
+    [(7, 2.0, "csv"), (7, 6.0, "csv"), (11, 2.0, "csv"), (11, 6.0, "csv"), (13, 6.0, "jsonl")],
 )
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
     spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str
