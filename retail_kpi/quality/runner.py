@@ -166,13 +166,11 @@ def run_gate(
 
 def _log(result: GateResult) -> None:
     for o in result.warnings:
-        log.warning(
-            "quality warning: %s.%s%s observed %s",
-            o.suite,
-            o.expectation,
-            f" on {o.column}" if o.column else "",
-            o.observed_value,
-        )
+        what = f" on {o.column}" if o.column else ""
+        if o.details.get("description"):
+            what += f" ({o.details['description']})"
+        log.warning("quality warning: %s.%s%s observed %s", o.suite, o.expectation, what,
+                    o.observed_value)  # fmt: skip
     failed = len(result.blocking_failures)
     log.info(
         "quality gate %s %s: %d expectations, %d blocking failure(s), %d warning(s); Data Docs %s",
