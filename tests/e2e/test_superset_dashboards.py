@@ -130,13 +130,14 @@ def test_cache_refresh_after_a_load_shows_new_numbers(
         "update mart.kpi_daily_sales set net_sales_usd = net_sales_usd + %s where sales_date = %s"
     )
     with psycopg.connect(bi_warehouse.url) as conn:
-        conn.execute(bump, [1000, bi_warehouse.days[0]])
+        changed_rows = conn.execute(bump, [1000, bi_warehouse.days[0]]).rowcount
+    assert changed_rows > 0
     try:
         assert _net_sales_query(client, dataset_id) == (before, True)  # stale, as designed
         monkeypatch.setenv("SUPERSET_PASSWORD", superset.password)
         outcome = refresh.refresh_cache([str(bi_warehouse.days[0])], base_url=superset.url)
         assert outcome["invalidated"] and outcome["datasets"] >= 1
-        assert _net_sales_query(client, dataset_id) == (before + 1000, False)
+        assert _net_sales_query(client, dataset_id) == (before + 1000 * changed_rows, False)
     finally:
         with psycopg.connect(bi_warehouse.url) as conn:
             conn.execute(bump, [-1000, bi_warehouse.days[0]])
