@@ -58,9 +58,9 @@ def rows(url: str, query: str) -> dict[tuple, tuple]:
     return out
 
 
-def assert_same(got: dict, want: dict) -> None:
+def assert_same(got: dict, want: dict, allow_empty: bool = False) -> None:
     assert got.keys() == want.keys()
-    assert want, "the comparison must not be empty"
+    assert want or allow_empty, "the comparison must not be empty"
     for k, w in want.items():
         for a, b in zip(got[k], w, strict=True):
             if isinstance(a, float) or isinstance(b, float):
@@ -144,10 +144,10 @@ def test_returns_and_growth_equal_sql(url):
     # Where SQL finds no sales the day before, the job says NULL (day not in the lake) or
     # 0.00 (day in the lake, no sales in that country); growth is NULL either way.
     for k, v in want.items():
-        if v[5] is None and k in got:
-            assert got[k][5] in (None, Decimal("0.00")) and got[k][6] is None, k
-            want[k] = (*v[:5], got[k][5], None)
-    assert any(v[6] is not None for v in want.values())
+        if v[3] is None and k in got:
+            assert got[k][3] in (None, Decimal("0.00")) and got[k][4] is None, k
+            want[k] = (*v[:3], got[k][3], None)
+    assert any(v[4] is not None for v in want.values())
     assert_same(got, want)
 
 
@@ -179,8 +179,12 @@ def test_engagement_inventory_shipping_equal_sql(url):
         shipments, avg_days_to_ship, avg_days_to_deliver, on_time_rate
         from mart.kpi_shipping_daily""",
     )
+    compared = 0
     for want_sql, got_sql in (engagement, inventory, shipping):
-        assert_same(rows(url, got_sql), rows(url, want_sql))
+        want = rows(url, want_sql)
+        assert_same(rows(url, got_sql), want, allow_empty=True)
+        compared += len(want)
+    assert compared > 0
 
 
 def test_monthly_is_the_sum_of_its_days(url):
