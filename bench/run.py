@@ -58,11 +58,12 @@ def bench_env(tmp: Path, url: str) -> dict[str, str]:
     return airflow_env(base)
 
 
-def spark_startup(env_: dict[str, str], logs: Path) -> dict[str, Any]:
+def spark_startup(args: argparse.Namespace, env_: dict[str, str], logs: Path) -> dict[str, Any]:
     """Submit the empty application once; seconds to session ready and to first job."""
     from bench.spark_noop import FIRST_JOB, READY
 
-    stage = stages.noop_command(stages.load_dag(), stages.BENCH_DAY, "bench-startup")
+    dag, day = stages.load_dag(), stages.BENCH_DAY
+    stage = stages.noop_command(dag, day, "bench-startup", args.spark_conf)
     rec = runner.run_stage(stage, env_, logs)
     marks = {}
     for line in Path(rec["log"]).read_text(errors="replace").splitlines():
@@ -92,7 +93,8 @@ def run_sizes(args: argparse.Namespace, server: str, name: str, env_: dict, doc:
         fresh(server, name, data)
         scale = stages.Scale.for_lines(lines, demand)
         log.info("=== %s order lines: %s", f"{lines:,}", scale)
-        plan = stages.plan(stages.load_dag(), day, f"bench-{lines}", scale.params())
+        run_id = f"bench-{lines}"
+        plan = stages.plan(stages.load_dag(), day, run_id, scale.params(), args.spark_conf)
         logs = args.logs / f"{lines}"
         res = runner.run_size(plan, env_, logs, data / "lake", day, args.ceiling_rounds)
         doc["runs"].append({"lines_target": lines, "scale": dataclasses.asdict(scale), **res})
@@ -104,7 +106,7 @@ def run_micro(args: argparse.Namespace, server: str, name: str, env_: dict) -> d
     url = fresh(server, name, data)
     scale = stages.Scale.for_lines(args.micro_daily_lines, stages.demand_factor(day))
     log.info("=== micro-batch %s + 10 min on a day of %s", MICRO_START, scale)
-    plan = stages.plan(stages.load_dag(), day, "bench-micro", scale.params())
+    plan = stages.plan(stages.load_dag(), day, "bench-micro", scale.params(), args.spark_conf)
     records = []
     for stage in micro.micro_stages(plan, day, MICRO_START, scale.params()):
         records.append(runner.run_stage(stage, env_, args.logs / "micro"))
@@ -136,12 +138,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ceiling-rounds", type=int, default=2)
     p.add_argument("--out", type=Path, default=RESULTS, help="report folder")
     p.add_argument("--keep", action="store_true", help="keep the temporary lake")
+    p.add_argument(
+        "--spark-conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="add to the DAG's Spark conf for this run (A/B tests of a setting); repeatable",
+    )
     args = p.parse_args(argv)
     if args.sizes:
         args.mode, sizes = "custom", args.sizes.split(",")
     else:
         args.mode, sizes = ("quick", QUICK_SIZES) if args.quick else ("full", FULL_SIZES)
     args.sizes = [int(str(s).replace("_", "")) for s in sizes]
+    args.spark_conf = dict(kv.split("=", 1) for kv in args.spark_conf)
     args.stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     args.logs = args.out / f"logs-{args.stamp}"
     return args
@@ -165,10 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine.describe(server),
         "git": machine.git_state(),
         "day": stages.BENCH_DAY.isoformat(),
+        "extra_spark_conf": args.spark_conf,
         "runs": [],
     }
     try:
-        doc["spark_startup"] = spark_startup(env_, args.logs / "startup")
+        doc["spark_startup"] = spark_startup(args, env_, args.logs / "startup")
         run_sizes(args, server, name, env_, doc)
         if not args.no_micro:
             doc["microbatch"] = run_micro(args, server, name, env_)

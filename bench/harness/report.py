@@ -166,6 +166,14 @@ def _machine(doc: dict[str, Any]) -> list[str]:
     ]
 
 
+def _extra_conf(doc: dict[str, Any]) -> list[str]:
+    conf = doc.get("extra_spark_conf") or {}
+    if not conf:
+        return []
+    items = ", ".join(f"`{k}={v}`" for k, v in conf.items())
+    return ["", f"Spark conf added to the DAG's for this run (`--spark-conf`): {items}."]
+
+
 def _startup(doc: dict[str, Any]) -> list[str]:
     st = doc.get("spark_startup") or {}
     if not st:
@@ -199,7 +207,7 @@ def _micro(doc: dict[str, Any]) -> list[str]:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    lines = ["# Pipeline benchmark", "", *_machine(doc), "", "## Summary", ""]
+    lines = ["# Pipeline benchmark", "", *_machine(doc), *_extra_conf(doc), "", "## Summary", ""]
     lines += [*_summary_rows(doc), "", "## Targets (issue 11)", ""]
     lines += _targets_rows(evaluate(doc))
     lines += _startup(doc)

@@ -83,9 +83,19 @@ def load_dag(path: Path = DAG_FILE) -> Any:
     return module.dag
 
 
-def spark_command(op: Any, day: dt.date, run_id: str, application: str | None = None) -> Stage:
-    """The exact spark-submit command and extra environment the operator's hook would use."""
+def spark_command(
+    op: Any,
+    day: dt.date,
+    run_id: str,
+    application: str | None = None,
+    extra_conf: dict[str, str] | None = None,
+) -> Stage:
+    """The exact spark-submit command and extra environment the operator's hook would use.
+
+    ``extra_conf`` is added to the operator's ``conf`` as if the DAG had it (A/B tests).
+    """
     op.render_template_fields({"ds": day.isoformat(), "run_id": run_id})
+    op.conf = {**(op.conf or {}), **(extra_conf or {})}
     hook = op._get_hook()
     cmd = hook._build_spark_submit_command(application or op.application)
     env = {k: str(v) for k, v in (hook._env or {}).items()}
@@ -97,7 +107,13 @@ def python_command(task_id: str, day: dt.date, run_id: str, params: dict[str, An
     return Stage(task_id, "python", [*cmd, "--run-id", run_id, "--params", json.dumps(params)])
 
 
-def plan(dag: Any, day: dt.date, run_id: str, params: dict[str, Any]) -> list[Stage]:
+def plan(
+    dag: Any,
+    day: dt.date,
+    run_id: str,
+    params: dict[str, Any],
+    extra_conf: dict[str, str] | None = None,
+) -> list[Stage]:
     """Every task of ``dag`` in dependency order, as commands."""
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
@@ -107,7 +123,7 @@ def plan(dag: Any, day: dt.date, run_id: str, params: dict[str, Any]) -> list[St
     stages = []
     for op in dag.topological_sort():
         if isinstance(op, SparkSubmitOperator):
-            stages.append(spark_command(op, day, run_id))
+            stages.append(spark_command(op, day, run_id, extra_conf=extra_conf))
         elif op.task_id in TASKS:
             stages.append(python_command(op.task_id, day, run_id, run_params))
         else:
@@ -118,10 +134,12 @@ def plan(dag: Any, day: dt.date, run_id: str, params: dict[str, Any]) -> list[St
     return stages
 
 
-def noop_command(dag: Any, day: dt.date, run_id: str) -> Stage:
+def noop_command(
+    dag: Any, day: dt.date, run_id: str, extra_conf: dict[str, str] | None = None
+) -> Stage:
     """An empty application submitted like the DAG's first Spark task (start-up cost)."""
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
     first = next(op for op in dag.topological_sort() if isinstance(op, SparkSubmitOperator))
-    stage = spark_command(first, day, run_id, application=str(NOOP_APP))
+    stage = spark_command(first, day, run_id, str(NOOP_APP), extra_conf)
     return Stage("spark_noop", "spark", stage.cmd, stage.env)

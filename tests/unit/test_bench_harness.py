@@ -51,7 +51,8 @@ def test_parse_result_takes_the_last_marker_line() -> None:
 _PLAN = """
 import dataclasses, datetime as dt, json
 from bench.harness import stages
-plan = stages.plan(stages.load_dag(), dt.date(2026, 3, 11), "bench-x", {"orders_per_day": 10})
+day, extra = dt.date(2026, 3, 11), {"spark.driver.memory": "2g"}
+plan = stages.plan(stages.load_dag(), day, "bench-x", {"orders_per_day": 10}, extra)
 print(json.dumps([dataclasses.asdict(s) for s in plan]))
 """
 
@@ -85,7 +86,8 @@ def test_plan_follows_the_dag(tmp_path: Path) -> None:
         "--run-id",
         "bench-x",
     ]
-    assert "spark.ui.enabled=false" in clean.cmd
+    assert "spark.ui.enabled=false" in clean.cmd  # the DAG's conf
+    assert "spark.driver.memory=2g" in clean.cmd  # --spark-conf, added to it
     assert clean.env["PYSPARK_PYTHON"] == sys.executable
     gen = plan[0]
     assert gen.cmd[1:4] == ["-m", "bench.harness.task", "generate_landing"]
