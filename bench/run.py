@@ -95,6 +95,7 @@ def run_sizes(args: argparse.Namespace, server: str, name: str, env_: dict, doc:
         log.info("=== %s order lines: %s", f"{lines:,}", scale)
         run_id = f"bench-{lines}"
         plan = stages.plan(stages.load_dag(), day, run_id, scale.params(), args.spark_conf)
+        plan = stages.one_spark_app(plan) if args.one_spark_app else plan
         logs = args.logs / f"{lines}"
         res = runner.run_size(plan, env_, logs, data / "lake", day, args.ceiling_rounds)
         doc["runs"].append({"lines_target": lines, "scale": dataclasses.asdict(scale), **res})
@@ -107,6 +108,7 @@ def run_micro(args: argparse.Namespace, server: str, name: str, env_: dict) -> d
     scale = stages.Scale.for_lines(args.micro_daily_lines, stages.demand_factor(day))
     log.info("=== micro-batch %s + 10 min on a day of %s", MICRO_START, scale)
     plan = stages.plan(stages.load_dag(), day, "bench-micro", scale.params(), args.spark_conf)
+    plan = stages.one_spark_app(plan) if args.one_spark_app else plan
     records = []
     for stage in micro.micro_stages(plan, day, MICRO_START, scale.params()):
         records.append(runner.run_stage(stage, env_, args.logs / "micro"))
@@ -138,6 +140,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ceiling-rounds", type=int, default=2)
     p.add_argument("--out", type=Path, default=RESULTS, help="report folder")
     p.add_argument("--keep", action="store_true", help="keep the temporary lake")
+    p.add_argument(
+        "--one-spark-app",
+        action="store_true",
+        help="prototype: clean + KPIs in one Spark application (bench/spark_combined.py)",
+    )
     p.add_argument(
         "--spark-conf",
         action="append",
@@ -176,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "git": machine.git_state(),
         "day": stages.BENCH_DAY.isoformat(),
         "extra_spark_conf": args.spark_conf,
+        "one_spark_app": args.one_spark_app,
         "runs": [],
     }
     try:

@@ -167,11 +167,13 @@ def _machine(doc: dict[str, Any]) -> list[str]:
 
 
 def _extra_conf(doc: dict[str, Any]) -> list[str]:
-    conf = doc.get("extra_spark_conf") or {}
-    if not conf:
-        return []
-    items = ", ".join(f"`{k}={v}`" for k, v in conf.items())
-    return ["", f"Spark conf added to the DAG's for this run (`--spark-conf`): {items}."]
+    out = []
+    if conf := doc.get("extra_spark_conf"):
+        items = ", ".join(f"`{k}={v}`" for k, v in conf.items())
+        out += ["", f"Spark conf added to the DAG's for this run (`--spark-conf`): {items}."]
+    if doc.get("one_spark_app"):
+        out += ["", "Prototype run (`--one-spark-app`): clean + KPIs in one Spark application."]
+    return out
 
 
 def _startup(doc: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from retail_kpi.config import REPO_ROOT
 
 DAG_FILE = REPO_ROOT / "dags" / "retail_daily.py"
 NOOP_APP = REPO_ROOT / "bench" / "spark_noop.py"
+COMBINED_APP = REPO_ROOT / "bench" / "spark_combined.py"
 #: A Wednesday in March: no holiday, demand factor close to 1 (as bench_generate.py).
 BENCH_DAY = dt.date(2026, 3, 11)
 #: Mean order lines per order (1 + min(Poisson(1.5), 7)), see docs/DATA.md.
@@ -143,3 +144,17 @@ def noop_command(
     first = next(op for op in dag.topological_sort() if isinstance(op, SparkSubmitOperator))
     stage = spark_command(first, day, run_id, str(NOOP_APP), extra_conf)
     return Stage("spark_noop", "spark", stage.cmd, stage.env)
+
+
+def one_spark_app(stages: list[Stage]) -> list[Stage]:
+    """The plan with every Spark task folded into the first one, which runs them all in
+    one application (``bench/spark_combined.py``): the "one Spark application" proposal."""
+    spark = [s for s in stages if s.kind == "spark"]
+    if len(spark) < 2:
+        return stages
+    first = spark[0]
+    app = next(i for i, arg in enumerate(first.cmd) if arg.endswith(".py"))
+    cmd = [*first.cmd[:app], str(COMBINED_APP), *first.cmd[app + 1 :]]
+    name = "+".join(s.task_id for s in spark)
+    merged = Stage(name, "spark", cmd, first.env)
+    return [merged if s is first else s for s in stages if s.kind != "spark" or s is first]

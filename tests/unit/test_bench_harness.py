@@ -156,3 +156,25 @@ def test_stage_rows(tmp_path: Path) -> None:
         "validate_kpis": 7,
         "load_warehouse": 12,
     }
+
+
+def test_one_spark_app_folds_the_spark_tasks_into_the_first() -> None:
+    from bench.harness.stages import COMBINED_APP, one_spark_app
+
+    submit = ["spark-submit", "--conf", "a=b"]
+    plan = [
+        Stage("validate_landing", "python", ["py"]),
+        Stage("clean_silver", "spark", [*submit, "/x/clean.py", "--date", "D"], {"E": "1"}),
+        Stage("validate_silver", "python", ["py"]),
+        Stage("compute_kpis", "spark", [*submit, "/x/kpis.py", "--date", "D"]),
+        Stage("validate_kpis", "python", ["py"]),
+    ]
+    out = one_spark_app(plan)
+    assert [s.task_id for s in out] == [
+        "validate_landing",
+        "clean_silver+compute_kpis",
+        "validate_silver",
+        "validate_kpis",
+    ]
+    assert out[1].cmd == [*submit, str(COMBINED_APP), "--date", "D"]
+    assert out[1].env == {"E": "1"}
