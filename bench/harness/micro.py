@@ -1,11 +1,10 @@
 """Micro-batch: one 10-minute interval through clean -> KPIs -> load, timed to visible KPIs.
 
-The generator writes an interval (``generate_day(..., interval=...)``) under
-``<entity>/dt=D/interval=HHMM/``, but the clean job reads ``<entity>/dt=D/*.csv`` only and
-needs the day's snapshots (customers, products, fx rates, inventory) for its lookups. So
-the bench's generate step (``python -m bench.harness.micro``) writes those snapshots for
-the day, then the interval, and moves the interval's files up into ``dt=D/`` with one
-merged manifest: the landing the clean job would see if it read interval folders.
+The bench's generate step (``python -m bench.harness.micro``) writes the day's snapshots
+(customers, products, inventory, fx rates: the clean job's lookups) and then one interval
+(``generate_day(..., interval=...)``) under ``<entity>/dt=D/interval=HHMM/``, which the
+clean job reads when a date has no whole-day file. The day's manifest is rewritten with
+the interval's counts and defects added, so the landing gate checks the volumes too.
 Shipments and returns (whole-day events) are not part of an interval. Every other stage
 is the DAG's own, run as in a full-size run, up to ``load_warehouse``; the run counts as
 visible when the KPI tables hold rows of the day.
@@ -17,7 +16,6 @@ import argparse
 import datetime as dt
 import functools
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,16 +24,6 @@ from typing import Any
 SNAPSHOTS = ("customers", "products", "inventory", "fx_rates")
 INTERVAL_MINUTES = 10
 VISIBLE_TABLES = ("kpi_daily_sales", "kpi_orders_per_minute")
-
-
-def flatten_interval(landing: Path, day: dt.date, tag: str, entities: list[str]) -> None:
-    """Move ``<entity>/dt=D/interval=<tag>/*`` to ``<entity>/dt=D/`` for each entity."""
-    for entity in entities:
-        part = landing / entity / f"dt={day.isoformat()}"
-        folder = part / f"interval={tag}"
-        for f in sorted(folder.iterdir()):
-            f.rename(part / f.name)
-        folder.rmdir()
 
 
 def merge_manifests(day_doc: dict[str, Any], interval_doc: dict[str, Any]) -> dict[str, Any]:
@@ -68,12 +56,8 @@ def generate(day: dt.date, start: dt.time, landing: Path, params: dict[str, Any]
     day_doc = gen(only=SNAPSHOTS)
     t0 = dt.datetime.combine(day, start)
     interval_doc = gen(interval=(t0, t0 + dt.timedelta(minutes=INTERVAL_MINUTES)))
-    tag = f"{start.hour:02d}{start.minute:02d}"
-    flatten_interval(landing, day, tag, list(interval_doc["counts"]))
-    manifest_dir = landing / "_manifest" / f"dt={day.isoformat()}"
-    shutil.rmtree(manifest_dir / f"interval={tag}", ignore_errors=True)
     merged = merge_manifests(day_doc, interval_doc)
-    write_json(manifest_dir / "manifest.json", merged)
+    write_json(landing / "_manifest" / f"dt={day.isoformat()}" / "manifest.json", merged)
     return {"counts": merged["counts"], "defects": len(merged["defects"])}
 
 

@@ -96,12 +96,7 @@ def test_plan_follows_the_dag(tmp_path: Path) -> None:
     assert params["defect_scale"] == 1.0  # the DAG's default
 
 
-def test_micro_landing_layout(tmp_path: Path) -> None:
-    part = tmp_path / "orders" / "dt=2026-03-11"
-    (part / "interval=1200").mkdir(parents=True)
-    (part / "interval=1200" / "orders.csv").write_text("h\n1\n")
-    micro.flatten_interval(tmp_path, DAY, "1200", ["orders"])
-    assert sorted(p.name for p in part.iterdir()) == ["orders.csv"]
+def test_micro_manifest_adds_the_interval_to_the_snapshots() -> None:
     merged = micro.merge_manifests(
         {"counts": {"customers": 5}, "defects": [{"k": 1}], "interval": None},
         {"counts": {"orders": 2}, "defects": [{"k": 2}], "interval": ["a", "b"]},
