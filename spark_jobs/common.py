@@ -7,6 +7,7 @@ quarantine reason instead of letting it through.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 from functools import reduce
@@ -31,6 +32,16 @@ DEFAULT_CONF: dict[str, str] = {
     "spark.driver.memory": "2g",
     "spark.sql.parquet.compression.codec": "snappy",
 }
+
+
+def submitted() -> bool:
+    """True when ``spark-submit`` started this process: its ``--master`` and ``--conf`` rule.
+
+    (``SparkConf()`` cannot tell before the context exists: the JVM's properties become
+    visible to Python only then. spark-submit hands its gateway to the Python driver in
+    ``PYSPARK_GATEWAY_PORT``.)
+    """
+    return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
 def build_session(app_name: str, master: str | None = None) -> SparkSession:
@@ -93,10 +104,14 @@ def landing_schema(entity: str) -> T.StructType:
 # ---- parsers (NULL when the value does not parse) ----------------------------------------
 
 
+#: Characters trimmed from both ends of every landing value.
+WHITESPACE = " \t\n\r\f\v"
+
+
 def clean_str(c: Column | str) -> Column:
-    """Trim any whitespace; empty -> NULL."""
+    """Trim ASCII whitespace (a character-set trim, much cheaper than a regex); empty -> NULL."""
     col = F.col(c) if isinstance(c, str) else c
-    trimmed = F.regexp_replace(col, r"^\s+|\s+$", "")
+    trimmed = F.trim(col, F.lit(WHITESPACE))
     return F.when(trimmed != "", trimmed)
 
 

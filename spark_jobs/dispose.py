@@ -242,7 +242,12 @@ def finish(
     conformed: DataFrame,
     business_date: Column,
 ) -> EntityResult:
-    """Assemble the result: ``conformed`` rows with a ``_failure`` go to quarantine."""
+    """Assemble the result: ``conformed`` rows with a ``_failure`` go to quarantine.
+
+    ``conformed`` is persisted: silver and quarantine both read it, and its joins should
+    run once.
+    """
+    conformed = conformed.persist()
     q = [
         to_quarantine(malformed, entity, ctx.run_id, ctx.day),
         to_quarantine(marked.filter(F.col("_fate") == QUARANTINE), entity, ctx.run_id, ctx.day),
