@@ -31,7 +31,7 @@ from pyspark.sql import SparkSession
 
 from retail_kpi.cleaning.reconcile import ReconciliationError
 from retail_kpi.config import settings
-from spark_jobs.common import build_session, fail
+from spark_jobs.common import build_session, fail, submitted
 from spark_jobs.ingest import LandingError
 from spark_jobs.pipeline import run_clean
 
@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     s = settings()
     landing = args.landing or str(s.landing_dir)
     lake = args.lake or str(s.lake_dir)
-    spark = build_session(f"retail-clean-{args.date}", master=args.master or s.spark_master)
+    # spark-submit's --master wins over SPARK_MASTER; an explicit --master wins over both.
+    master = args.master or (None if submitted() else s.spark_master)
+    spark = build_session(f"retail-clean-{args.date}", master=master)
     try:
         report = run(spark, args.date, args.run_id, landing, lake)
     except (LandingError, ReconciliationError) as err:
