@@ -11,6 +11,7 @@ the URL and the login. Each service runs in its own session and its PID is writt
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from retail_kpi.airflow_env import airflow_env
@@ -187,11 +189,30 @@ def print_env(env: dict[str, str]) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr: Airflow's logging holds its own handle on stdout,
+    and a log line (e.g. "created database retail_airflow") must never reach ``eval``."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retail_kpi.ops.airflow_ctl")
     parser.add_argument("action", choices=("start", "stop", "status", "env"))
     args = parser.parse_args(argv)
-    actions = {"start": start, "stop": stop, "status": status, "env": print_env}
+    if args.action == "env":
+        with _stdout_to_stderr():
+            env = service_env()
+        return print_env(env)
+    actions = {"start": start, "stop": stop, "status": status}
     return actions[args.action](service_env())
 
 
