@@ -27,6 +27,8 @@ with DAG(
     schedule=[dag_tasks.WAREHOUSE_DATE],
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    # Active as soon as `make airflow` has parsed it (Airflow's default pauses new DAGs).
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args=dag_tasks.default_args(),
     tags=["retail", "bi"],

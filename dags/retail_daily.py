@@ -36,6 +36,8 @@ with DAG(
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    # Active as soon as `make airflow` has parsed it (Airflow's default pauses new DAGs).
+    is_paused_upon_creation=False,
     # One date at a time: each run starts two Spark applications on a 2-core machine.
     max_active_runs=1,
     max_active_tasks=2,

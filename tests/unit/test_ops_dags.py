@@ -117,6 +117,8 @@ def test_alerts_fire_on_final_failure_only(facts, dag_id):
 def test_schedules_and_concurrency_are_chosen_on_purpose(facts):
     daily, micro = facts["retail_daily"], facts["retail_microbatch"]
     assert daily["schedule"] == "0 0 * * *" and not daily["catchup"]
+    # Airflow pauses new DAGs by default: the nightly DAG and the BI refresh must not be.
+    assert not daily["paused"] and not facts["retail_bi_refresh"]["paused"]
     assert micro["schedule"] == "*/10 * * * *" and not micro["catchup"] and micro["paused"]
     assert daily["max_active_runs"] == micro["max_active_runs"] == 1
 
