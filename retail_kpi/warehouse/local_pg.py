@@ -137,6 +137,35 @@ def start(data_dir: Path | None = None, port: int | None = None) -> str:
     return f"postgresql://{LOCAL_SUPERUSER}@127.0.0.1:{port}/postgres"
 
 
+def restart(data_dir: Path | None = None) -> None:
+    """Restart the server (fast shutdown: open transactions are rolled back) and wait for it.
+
+    ``-l`` matters: without it the new postmaster inherits pg_ctl's stdout/stderr, so a
+    caller capturing pg_ctl's output would wait forever for the pipe to close.
+    """
+    data_dir = data_dir or LOCAL_DATA_DIR
+    _run(
+        [
+            str(find_bindir() / "pg_ctl"),
+            "restart",
+            "-D",
+            str(data_dir),
+            "-m",
+            "fast",
+            "-l",
+            str(data_dir / "server.log"),
+            "-w",
+            "-t",
+            str(START_TIMEOUT_S),
+        ]
+    )
+
+
+def reload(data_dir: Path | None = None) -> None:
+    """Make the running server re-read its configuration (e.g. ``pg_hba.conf``)."""
+    _run([str(find_bindir() / "pg_ctl"), "reload", "-D", str(data_dir or LOCAL_DATA_DIR)])
+
+
 def stop(data_dir: Path | None = None) -> None:
     """Stop the local server (fast shutdown); no-op when it is not running."""
     data_dir = data_dir or LOCAL_DATA_DIR
