@@ -54,7 +54,8 @@ def run_dates(start: dt.date, days: int) -> None:
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     py = sys.executable
-    _step("airflow db migrate", [py, "-m", "airflow", "db", "migrate"], env, logs / "airflow-db.log")
+    migrate = [py, "-m", "airflow", "db", "migrate"]
+    _step("airflow db migrate", migrate, env, logs / "airflow-db.log")
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         _step(
@@ -80,18 +81,49 @@ def report(start: dt.date, days: int) -> None:
         ).fetchall()
     if not rows:
         raise SystemExit(f"No KPI rows for {start}..{end} in mart.kpi_daily_sales; run the demo.")
-    print(f"\nDaily sales KPIs read back from Postgres ({settings().warehouse_url.split('@')[-1]}):")
+    where = settings().warehouse_url.split("@")[-1]  # never the password
+    print(f"\nDaily sales KPIs read back from Postgres ({where}):")
     print(f"{'date':<12}{'country':<9}{'orders':>8}{'net sales USD':>16}{'AOV USD':>10}")
     for day, country, orders, net, aov in rows:
         print(f"{day!s:<12}{country:<9}{orders:>8}{net:>16,.2f}{aov:>10,.2f}")
     s = settings()
+    print_reconciliation(s.lake_dir, start, days)
     print(
         "\nWhere to look next:\n"
         f"  raw files      {s.landing_dir}\n"
         f"  parquet lake   {s.lake_dir} (silver/, quarantine/, kpi/)\n"
         f"  run logs       {s.data_dir / 'logs'}\n"
-        "  warehouse      psql \"$WAREHOUSE_URL\"  (schemas dw, mart, audit)\n"
+        '  warehouse      psql "$WAREHOUSE_URL"  (schemas dw, mart, audit)\n'
         "  Airflow UI     make airflow      Superset   make superset"
+    )
+
+
+def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
+    """Per landing date: records in = clean + quarantined + deduplicated (all entities)."""
+    import json
+
+    print("\nEvery landing record accounted for (lake/_audit/clean/dt=<date>/reconciliation.json):")
+    print(f"{'date':<12}{'in':>9}{'clean':>9}{'quarantined':>13}{'deduplicated':>14}  top reasons")
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        path = lake / "_audit" / "clean" / f"dt={day}" / "reconciliation.json"
+        if not path.exists():
+            continue
+        entities = json.loads(path.read_text())["entities"].values()
+        total = {k: sum(e[k] for e in entities) for k in
+                 ("rows_in", "rows_clean", "rows_quarantined", "rows_deduplicated")}  # fmt: skip
+        reasons: dict[str, int] = {}
+        for e in entities:
+            for code, n in e["by_reason"].items():
+                reasons[code] = reasons.get(code, 0) + n
+        top = ", ".join(f"{c} {n}" for c, n in sorted(reasons.items(), key=lambda x: -x[1])[:3])
+        print(
+            f"{day!s:<12}{total['rows_in']:>9}{total['rows_clean']:>9}"
+            f"{total['rows_quarantined']:>13}{total['rows_deduplicated']:>14}  {top}"
+        )
+    print(
+        "  (Shipments and returns report on orders of the previous 7 days: in a warehouse's\n"
+        "   first week those orders were never loaded, so they are quarantined as ORPHAN_KEY.)"
     )
 
 
