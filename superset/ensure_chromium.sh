@@ -17,9 +17,13 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 echo "chromium: installing Debian's chromium (apt-get update && apt-get install -y chromium)" >&2
-export DEBIAN_FRONTEND=noninteractive
-if ! { $SUDO apt-get update -q >/dev/null && $SUDO apt-get install -y -q chromium >/dev/null; }; then
-    echo "chromium: apt-get could not install chromium; install it at $CHROMIUM by hand." >&2
+# No stdin in CI: never prompt; wait for another apt/dpkg run instead of failing on its lock.
+APT=($SUDO env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout=300)
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+if ! { "${APT[@]}" update >"$LOG" 2>&1 && "${APT[@]}" install chromium >>"$LOG" 2>&1; } </dev/null; then
+    tail -n 5 "$LOG" | sed 's/^/chromium:   /' >&2
+    echo "chromium: apt-get could not install chromium (see above); install it at $CHROMIUM by hand." >&2
     exit 1
 fi
 [ -x "$CHROMIUM" ] || { echo "chromium: installed, but $CHROMIUM is still missing." >&2; exit 1; }

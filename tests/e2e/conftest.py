@@ -2,7 +2,11 @@
 
 Everything is real: Debian's chromium driven by Playwright, Superset under gunicorn with
 a fresh SQLite metadata DB in a temporary folder, and the warehouse in PostgreSQL
-(database ``rk_bi_test``). Superset is stopped by its PID at the end of the session.
+(a fresh ``rk_bi_e2e_*`` database). Superset is stopped by its PID at the end of the session.
+
+The slow steps overlap where they can: Chromium's apt-get install and Superset's start
+(initialise, import the bundle, serve) run in the background while Spark fills the
+warehouse, which is most of the session's time.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import json
 import os
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +30,7 @@ SUPERSET_PY = REPO_ROOT / ".venv-superset" / "bin" / "python"
 MANAGE = REPO_ROOT / "superset" / "manage.py"
 BROWSE = REPO_ROOT / "superset" / "browse.py"
 SCREENSHOTS = REPO_ROOT / ".superset" / "screenshots"
+ENSURE_CHROMIUM = REPO_ROOT / "superset" / "ensure_chromium.sh"
 SETUP_TIMEOUT_S = 900
 
 
@@ -43,15 +49,48 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class _Background:
+    """A setup command running while other fixtures work; its output goes to ``log``."""
+
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, cmd: list[str], log: Path, env: dict[str, str] | None = None) -> _Background:
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                cmd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT
+            )
+        return cls(proc, log)
+
+    def wait(self) -> tuple[int, str]:
+        """Exit code and the output's tail; waits at most SETUP_TIMEOUT_S from now."""
+        deadline = time.monotonic() + SETUP_TIMEOUT_S
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(1)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+            return -1, f"{self.log.read_text()[-3000:]}\n(killed after {SETUP_TIMEOUT_S}s)"
+        return self.proc.returncode, self.log.read_text()[-3000:]
+
+
 @pytest.fixture(scope="session")
-def chromium() -> str:
+def chromium_install(tmp_path_factory: Any) -> Iterator[_Background]:
+    """superset/ensure_chromium.sh started in the background (apt-get when missing)."""
+    log = tmp_path_factory.mktemp("chromium") / "ensure_chromium.log"
+    job = _Background.start(["bash", str(ENSURE_CHROMIUM)], log)
+    yield job
+    job.wait()  # never leave apt-get/dpkg running, nor kill it half-way if avoidable
+
+
+@pytest.fixture(scope="session")
+def chromium(chromium_install: _Background) -> str:
     """/usr/bin/chromium, installed with apt-get when missing; skip only if that fails."""
-    proc = subprocess.run(
-        ["bash", str(REPO_ROOT / "superset" / "ensure_chromium.sh")],
-        capture_output=True, text=True, check=False, timeout=SETUP_TIMEOUT_S,
-    )  # fmt: skip
-    if proc.returncode != 0:
-        pytest.skip(f"Chromium is not installed and could not be: {proc.stderr.strip()}")
+    code, output = chromium_install.wait()
+    if code != 0:
+        pytest.skip(f"Chromium is not installed and could not be: {output.strip()}")
     return "/usr/bin/chromium"
 
 
@@ -60,45 +99,58 @@ def superset_python() -> Path:
     """Superset's own venv, created with `make superset-venv` when missing or stale."""
     proc = subprocess.run(
         ["make", "-s", "superset-venv"], cwd=REPO_ROOT, capture_output=True, text=True,
-        check=False, timeout=SETUP_TIMEOUT_S,
+        check=False, timeout=SETUP_TIMEOUT_S, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert proc.returncode == 0, f"make superset-venv failed:\n{proc.stdout}\n{proc.stderr}"
     return SUPERSET_PY
 
 
 @pytest.fixture(scope="session")
-def bi_warehouse(spark: Any, tmp_path_factory: Any) -> Iterator[demo_warehouse.Warehouse]:
-    """The demo warehouse Superset reads (database rk_bi_test, rebuilt each session)."""
-    yield from demo_warehouse.build(spark, tmp_path_factory.mktemp("bi-lake"))
+def bi_database() -> Iterator[demo_warehouse.Warehouse]:
+    """A new, migrated, still empty warehouse database with a reader login (dropped at end)."""
+    yield from demo_warehouse.create()
 
 
 @pytest.fixture(scope="session")
-def superset(
-    superset_python: Path, bi_warehouse: demo_warehouse.Warehouse, tmp_path_factory: Any
-) -> Iterator[SupersetServer]:
-    """A fresh Superset with the bundle imported, on a free port; stopped at the end."""
+def bi_warehouse(
+    bi_database: demo_warehouse.Warehouse, spark: Any, tmp_path_factory: Any
+) -> demo_warehouse.Warehouse:
+    """The demo warehouse Superset reads: bi_database filled by the project's pipeline."""
+    demo_warehouse.fill(spark, bi_database, tmp_path_factory.mktemp("bi-lake"))
+    return bi_database
+
+
+@dataclass(frozen=True)
+class _SupersetStart:
+    job: _Background
+    home: Path
+    port: int
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def superset_start(
+    superset_python: Path, bi_database: demo_warehouse.Warehouse, tmp_path_factory: Any
+) -> Iterator[_SupersetStart]:
+    """`manage.py up` (fresh metadata DB, bundle import, gunicorn) started in the background.
+
+    Importing needs only the migrated schema, not the data. Stopped by its PID at the end.
+    """
     home = tmp_path_factory.mktemp("superset-home")
     port = _free_port()
     env = {
         **os.environ,
-        "WAREHOUSE_URL": bi_warehouse.url,
-        "BI_READER_USER": bi_warehouse.reader_user,
-        "BI_READER_PASSWORD": bi_warehouse.reader_password,
+        "WAREHOUSE_URL": bi_database.url,
+        "BI_READER_USER": bi_database.reader_user,
+        "BI_READER_PASSWORD": bi_database.reader_password,
         "SUPERSET_WORKERS": "1",
     }
     up = [str(superset_python), str(MANAGE), "up", "--home", str(home), "--port", str(port)]
-    proc = subprocess.run(
-        up, env=env, capture_output=True, text=True, check=False, timeout=SETUP_TIMEOUT_S
-    )
+    job = _Background.start(up, home / "manage_up.log", env)
     try:
-        assert proc.returncode == 0, f"manage.py up failed:\n{proc.stdout}\n{proc.stderr}"
-        login = subprocess.run(
-            [str(superset_python), str(MANAGE), "login", "--home", str(home)],
-            env=env, capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        password = login.stdout.split(maxsplit=1)[1].strip()
-        yield SupersetServer(f"http://127.0.0.1:{port}", "admin", password, home, env)
+        yield _SupersetStart(job, home, port, env)
     finally:
+        job.wait()  # `up` records gunicorn's PID before it returns; then stop by that PID
         subprocess.run(
             [str(superset_python), str(MANAGE), "stop", "--home", str(home)],
             env=env, check=False, timeout=120,
@@ -106,8 +158,32 @@ def superset(
 
 
 @pytest.fixture(scope="session")
-def browser_report(chromium: str, superset: SupersetServer) -> dict[str, Any]:
-    """What headless Chromium saw on every dashboard (see superset/browse.py)."""
+def superset(
+    superset_start: _SupersetStart, bi_warehouse: demo_warehouse.Warehouse
+) -> SupersetServer:
+    """A fresh Superset with the bundle imported and the demo warehouse filled."""
+    code, output = superset_start.job.wait()
+    assert code == 0, f"manage.py up failed:\n{output}"
+    login = subprocess.run(
+        [str(SUPERSET_PY), str(MANAGE), "login", "--home", str(superset_start.home)],
+        env=superset_start.env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    password = login.stdout.split(maxsplit=1)[1].strip()
+    return SupersetServer(
+        f"http://127.0.0.1:{superset_start.port}", "admin", password, superset_start.home,
+        superset_start.env,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser_report(
+    chromium_install: _Background, superset: SupersetServer, chromium: str
+) -> dict[str, Any]:
+    """What headless Chromium saw on every dashboard (see superset/browse.py).
+
+    The argument order is the setup order: the install starts before Superset and the
+    warehouse are built, and is waited for (or skipped) only after them.
+    """
     cmd = [
         str(SUPERSET_PY), str(BROWSE), "--url", superset.url, "--user", superset.user,
         "--password", superset.password, "--shots", str(SCREENSHOTS),

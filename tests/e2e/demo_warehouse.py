@@ -1,4 +1,4 @@
-"""The small warehouse the browser tests read: database ``rk_bi_test``, rebuilt per run.
+"""The small warehouse the browser tests read: a fresh ``rk_bi_e2e_*`` database per run.
 
 Built only with the project's own code, as the nightly run would: migrations, the
 landing generator, the Spark clean and KPI jobs, the warehouse and KPI loads, the
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import secrets
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,9 @@ from psycopg import sql
 from retail_kpi import config
 from tests.conftest import server_url
 
-DB_NAME = "rk_bi_test"
-#: Superset logs in as this member of bi_reader: the same privileges, but its own login,
-#: because roles are cluster-wide and other test runs on the server toggle bi_reader's.
-READER_ROLE = "rk_bi_test_reader"
+#: Prefix of the database (and of its reader login) each session creates and drops; the
+#: rest of the name is unique per run, so two checkouts can run the browser tests at once.
+DB_PREFIX = "rk_bi_e2e"
 DAYS = (dt.date(2026, 3, 2), dt.date(2026, 3, 3))
 VOLUME = {"seed": 7, "orders": 120, "customers": 300, "products": 40}
 DAG_ID = "retail_daily"
@@ -39,23 +40,13 @@ class Warehouse:
     days: tuple[dt.date, ...] = DAYS
 
 
-def _recreate_database() -> str:
-    name = sql.Identifier(DB_NAME)
-    with psycopg.connect(server_url(), autocommit=True) as conn:
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(name))
-        conn.execute(sql.SQL("create database {}").format(name))
-    return server_url(DB_NAME)
-
-
-def _ensure_reader(url: str, password: str) -> None:
-    role = sql.Identifier(READER_ROLE)
+def _create_reader(url: str, role_name: str, password: str) -> None:
+    """A login that is a member of bi_reader: the same privileges, but its own password,
+    because roles are cluster-wide and other test runs on the server toggle bi_reader's."""
+    role = sql.Identifier(role_name)
     with psycopg.connect(url, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_roles where rolname = %s", [READER_ROLE])
-        verb = sql.SQL("alter" if exists.fetchone() else "create")
         conn.execute(
-            sql.SQL("{} role {} login inherit password {}").format(
-                verb, role, sql.Literal(password)
-            )
+            sql.SQL("create role {} login inherit password {}").format(role, sql.Literal(password))
         )
         conn.execute(sql.SQL("grant bi_reader to {}").format(role))
 
@@ -104,21 +95,37 @@ def _run_day(spark: Any, s: config.Settings, day: dt.date, gate: bool) -> None:
         _audit(url, day, "validate_warehouse", t, validation_outcome=outcome)
 
 
-def build(spark: Any, root: Path) -> Iterator[Warehouse]:
-    """Create, migrate and fill ``rk_bi_test`` under a reader login; drop it afterwards."""
+def create() -> Iterator[Warehouse]:
+    """A new migrated (still empty) database with its reader login; both dropped afterwards.
+
+    Empty but migrated is enough for Superset to import the bundle, so the test can start
+    Superset while Spark fills the database (see ``fill``).
+    """
     from retail_kpi.warehouse.migrate import migrate
 
-    url = _recreate_database()
-    migrate(url)
+    db_name = f"{DB_PREFIX}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    reader = f"{db_name}_reader"
+    with psycopg.connect(server_url(), autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(db_name)))
+    url = server_url(db_name)
+    try:
+        migrate(url)
+        password = secrets.token_urlsafe(16)
+        _create_reader(url, reader, password)
+        yield Warehouse(url=url, reader_user=reader, reader_password=password)
+    finally:
+        with psycopg.connect(server_url(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db_name))
+            )
+            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(reader)))
+
+
+def fill(spark: Any, warehouse: Warehouse, root: Path) -> None:
+    """Run every demo day through the pipeline into ``warehouse`` (lake files under root)."""
     s = dataclasses.replace(
-        config.settings(), warehouse_url=url, data_dir=root,
+        config.settings(), warehouse_url=warehouse.url, data_dir=root,
         landing_dir=root / "landing", lake_dir=root / "lake",
     )  # fmt: skip
-    for day in DAYS:
-        _run_day(spark, s, day, gate=day == DAYS[-1])
-    password = secrets.token_urlsafe(16)
-    _ensure_reader(url, password)
-    yield Warehouse(url=url, reader_user=READER_ROLE, reader_password=password)
-    with psycopg.connect(server_url(), autocommit=True) as conn:
-        name = sql.Identifier(DB_NAME)
-        conn.execute(sql.SQL("drop database if exists {} with (force)").format(name))
+    for day in warehouse.days:
+        _run_day(spark, s, day, gate=day == warehouse.days[-1])
