@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -111,9 +112,7 @@ def test_counts_reconcile_generated_equals_loaded_plus_quarantined(pipeline_env,
     q_dir = data / "lake" / "quarantine" / "order_items" / f"dt={DIRTY_DAY}"
     quarantined = ds.dataset(q_dir, format="parquet").count_rows() if q_dir.exists() else 0
     recon = data / "lake" / "_audit" / "clean" / f"dt={DIRTY_DAY}" / "reconciliation.json"
-    import json
-
-    deduplicated = json.loads(recon.read_text())["order_items"]["rows_deduplicated"]
+    deduplicated = json.loads(recon.read_text())["entities"]["order_items"]["rows_deduplicated"]
     with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
         (loaded,) = conn.execute(
             "select count(*) from dw.fct_order_line where ingest_date = %s", (DIRTY_DAY,)
@@ -135,7 +134,8 @@ def test_kpi_table_equals_plain_sql_over_the_facts(pipeline_env, first_run):
             """
             select c.country_code, count(distinct f.order_id), sum(f.net_amount_usd)
             from dw.fct_order_line f join dw.dim_country c using (country_key)
-            where f.order_date = %s group by 1 order by 1
+            where f.order_date = %s and f.order_status <> 'cancelled'
+            group by 1 order by 1
             """,
             (DIRTY_DAY,),
         ).fetchall()
@@ -148,7 +148,8 @@ def test_kpi_table_equals_plain_sql_over_the_facts(pipeline_env, first_run):
 
 
 def test_kpis_of_a_clean_day_equal_python_over_the_raw_files(pipeline_env, first_run):
-    """On a defect-free day the net sales per country follow from the raw CSVs alone."""
+    """On a defect-free day the net sales per country follow from the raw CSVs alone
+    (cancelled orders excluded, as the KPI's definition says)."""
     run_dag(pipeline_env, CLEAN_DAY, conf='{"defect_scale": 0}')
     land = Path(pipeline_env["RETAIL_DATA_DIR"]) / "landing"
 
@@ -162,16 +163,91 @@ def test_kpis_of_a_clean_day_equal_python_over_the_raw_files(pipeline_env, first
     net: dict[str, Decimal] = defaultdict(Decimal)
     for item in rows("order_items"):
         order = orders[item["order_id"]]
-        gross = (int(item["quantity"]) * Decimal(item["unit_price"])).quantize(CENT, ROUND_HALF_UP)
-        disc = (gross * Decimal(item["discount_pct"] or 0)).quantize(CENT, ROUND_HALF_UP)
-        net[COUNTRY_CODE[order["country"].strip().lower()]] += (
-            (gross - disc) * fx[order["currency"]]
-        ).quantize(CENT, ROUND_HALF_UP)
+        if order["status"].strip().lower() == "cancelled":
+            continue
+        # docs/DATA_QUALITY.md "Currency": exact products, each USD amount rounded
+        # half-up to cents once, net = gross - discount.
+        rate = fx[order["currency"]]
+        gross = int(item["quantity"]) * Decimal(item["unit_price"])
+        disc = gross * Decimal(item["discount_pct"] or 0)
+        net[COUNTRY_CODE[order["country"].strip().lower()]] += (gross * rate).quantize(
+            CENT, ROUND_HALF_UP
+        ) - (disc * rate).quantize(CENT, ROUND_HALF_UP)
     with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
         actual = dict(
             conn.execute(
-                "select country_code, net_sales_usd from mart.kpi_daily_sales where sales_date = %s",
+                "select country_code, net_sales_usd from mart.kpi_daily_sales "
+                "where sales_date = %s",
                 (CLEAN_DAY,),
             ).fetchall()
         )
     assert actual == dict(net)
+
+
+BLOCKED_DAY = dt.date(2026, 3, 5)
+#: Every task after the landing gate; none may run once that gate fails.
+DOWNSTREAM = (
+    "clean_silver", "validate_silver", "compute_kpis", "validate_kpis",
+    "load_warehouse", "validate_warehouse",
+)  # fmt: skip
+
+
+def _task_states_of(env: dict[str, str], day: dt.date) -> tuple[str, dict[str, str | None]]:
+    """(run id, task states) of the date's newest run, from Airflow's metadata database."""
+    import sqlite3
+
+    db = Path(env["AIRFLOW_HOME"]) / "airflow.db"
+    with sqlite3.connect(db) as conn:
+        (run_id,) = conn.execute(
+            "select run_id from dag_run where dag_id = 'retail_daily' "
+            "and date(logical_date) = ? order by id desc limit 1",
+            (day.isoformat(),),
+        ).fetchone()
+        states = conn.execute(
+            "select task_id, state from task_instance where dag_id = 'retail_daily' and run_id = ?",
+            (run_id,),
+        ).fetchall()
+    return run_id, dict(states)
+
+
+def test_a_blocking_landing_failure_stops_every_downstream_task(pipeline_env, first_run):
+    """A truncated transfer (half the order lines missing) fails the landing gate: the task
+    fails naming suite and expectation, nothing downstream runs, the warehouse has no row
+    of that date and the audit table holds the failed expectation."""
+    env = pipeline_env
+    landing = Path(env["RETAIL_DATA_DIR"]) / "landing"
+    proc = subprocess.run(
+        [sys.executable, "-m", "retail_kpi", "generate", "--date", BLOCKED_DAY.isoformat(),
+         "--out", str(landing), "-q"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    items = landing / "order_items" / f"dt={BLOCKED_DAY}" / "order_items.csv"
+    lines = items.read_bytes().splitlines(keepends=True)
+    items.write_bytes(b"".join(lines[: len(lines) // 2]))  # header + first half
+
+    cmd = [sys.executable, "-m", "airflow", "dags", "test", "retail_daily",
+           BLOCKED_DAY.isoformat(), "--mark-success-pattern", "^generate_landing$"]  # fmt: skip
+    log = Path(env["RETAIL_DATA_DIR"]) / f"dags-test-{BLOCKED_DAY}.log"
+    with log.open("w") as fh:
+        subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    output = log.read_text(errors="replace")
+
+    run_id, states = _task_states_of(env, BLOCKED_DAY)
+    assert states["validate_landing"] == "failed", f"{states}, see {log}"
+    assert {states[t] for t in DOWNSTREAM} == {"upstream_failed"}, states
+    assert "landing_order_items" in output and "expect_table_row_count_to_be_between" in output
+    with psycopg.connect(env["WAREHOUSE_URL"]) as conn:
+        (facts,) = conn.execute(
+            "select count(*) from dw.fct_order_line where ingest_date = %s", (BLOCKED_DAY,)
+        ).fetchone()
+        (kpis,) = conn.execute(
+            "select count(*) from mart.kpi_daily_sales where sales_date = %s", (BLOCKED_DAY,)
+        ).fetchone()
+        failed = conn.execute(
+            "select expectation, is_blocking from audit.validation_result "
+            "where suite = 'landing_order_items' and not success and run_id = %s",
+            (run_id,),
+        ).fetchall()
+    assert facts == 0 and kpis == 0
+    assert ("expect_table_row_count_to_be_between", True) in failed
