@@ -31,7 +31,7 @@ lock: ## regenerate constraints.txt (the full transitive lock) from requirements
 # are; `make test-all` runs them too. See each issue's closing note for their status.
 PENDING_TESTS := tests/integration/test_faults.py tests/integration/test_retail_daily_dag.py \
 	tests/integration/test_kpi_generated.py \
-	tests/integration/test_clean_scoring.py tests/integration/test_kpi_load.py tests/e2e
+	tests/integration/test_clean_scoring.py tests/integration/test_kpi_load.py
 PYTEST_ARGS ?=
 
 test: venv ## run the test suite CI runs (unit + integration on real Postgres/Spark/GX/Airflow)
