@@ -24,7 +24,16 @@ from retail_kpi.ops.spark import DateLockedSparkSubmitOperator
 
 DAY = "{{ ds }}"
 SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
-SPARK_CONF = {"spark.ui.enabled": "false"}
+def spark_conf() -> dict[str, str]:
+    """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env)."""
+    conf = {"spark.ui.enabled": "false"}
+    java_opts = env("RETAIL_SPARK_DRIVER_JAVA_OPTIONS").strip()
+    if java_opts.lower() != "none":
+        conf["spark.driver.extraJavaOptions"] = java_opts
+    return conf
+
+
+
 #: One Spark application at a time per Airflow installation (2-core machines).
 SPARK_POOL = "spark"
 SPARK_POOL_SLOTS = 1
@@ -105,7 +114,7 @@ def _spark(task_id: str, job: str, doc: str) -> DateLockedSparkSubmitOperator:
         conn_id=SPARK_CONN_ID,
         application=pipeline.spark_job(job),
         application_args=SPARK_ARGS,
-        conf=SPARK_CONF,
+        conf=spark_conf(),
         name=f"retail-{job}-{DAY}",
         env_vars={"PYSPARK_PYTHON": sys.executable},
         pool=SPARK_POOL,
