@@ -24,6 +24,8 @@ from retail_kpi.ops.spark import DateLockedSparkSubmitOperator
 
 DAY = "{{ ds }}"
 SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
+
+
 def spark_conf() -> dict[str, str]:
     """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env)."""
     conf = {"spark.ui.enabled": "false"}
@@ -31,7 +33,6 @@ def spark_conf() -> dict[str, str]:
     if java_opts.lower() != "none":
         conf["spark.driver.extraJavaOptions"] = java_opts
     return conf
-
 
 
 #: One Spark application at a time per Airflow installation (2-core machines).

@@ -38,7 +38,8 @@ def dag_facts() -> dict:
         module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
         heavy = sorted({m.split(".")[0] for m in set(sys.modules) - before})
         bag = DagBag(dag_folder="dags")
-        out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}, "heavy": heavy, "dags": {}}
+        errors = {k: str(v) for k, v in bag.import_errors.items()}
+        out = {"errors": errors, "heavy": heavy, "dags": {}}
         for dag_id, dag in bag.dags.items():
             out["dags"][dag_id] = {
                 "tags": sorted(dag.tags), "max_active_runs": dag.max_active_runs,
