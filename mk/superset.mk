@@ -33,7 +33,7 @@ chromium: ## install Debian's chromium for the browser tests (needs root or sudo
 
 superset-screenshot: superset-venv chromium ## refresh docs/img/executive-overview.png from the running Superset
 	$(SUPERSET_PY) superset/browse.py --url http://127.0.0.1:$(SUPERSET_PORT) \
-	  --password "$$($(SUPERSET_PY) superset/manage.py login | cut -d' ' -f2)" \
+	  --password="$$($(SUPERSET_PY) superset/manage.py login | cut -d' ' -f2)" \
 	  --shots $(SUPERSET_HOME)/screenshots --only executive-overview > /dev/null
 	@mkdir -p docs/img
 	$(SUPERSET_PY) -c "import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert('RGB'); \

@@ -31,10 +31,12 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",
     ),
     "RETAIL_SPARK_DRIVER_JAVA_OPTIONS": (
-        "-XX:TieredStopAtLevel=1",
+        "-XX:TieredStopAtLevel=1 -XX:-SegmentedCodeCache -XX:ReservedCodeCacheSize=512m",
         "JVM options of the Spark tasks' driver (`spark.driver.extraJavaOptions`). The "
-        "default (C1 JIT only) halves a small day's clean job on 2 cores: the JVM stops "
-        "compiling hot code twice. `none` keeps the JVM's default (measure big batches).",
+        "default (C1 JIT only) cuts a small day's clean job from 122 to 79 CPU seconds on "
+        "2 cores (wall 69 -> 62 s idle, 72 -> 32 s on a loaded machine). One 512 MB code "
+        "cache, so a long job never fills it (a full cache stops the JIT). `none` keeps "
+        "the JVM's default (measure big batches).",
     ),
     "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
     "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),

@@ -19,7 +19,7 @@ from spark_jobs import clean_ops, clean_reference, clean_sales
 from spark_jobs import lake_io as io
 from spark_jobs.common import silver_schema, union_all
 from spark_jobs.dispose import Context, EntityResult
-from spark_jobs.ingest import CSV, FORMATS, ingest_entity
+from spark_jobs.ingest import CSV, FORMATS, LandingError, ingest_entity
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,14 @@ def landing_files(spark: SparkSession, folder: str) -> tuple[list[str], str]:
 def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
     """Write every entity's bronze partition; returns the landing data-line counts."""
     rows_in = {}
+    found = {e: landing_files(spark, f"{landing}/{e}/dt={lake.day}") for e in schemas.ENTITIES}
+    if not any(files for files, _ in found.values()):
+        raise LandingError(
+            f"No landing files for {lake.day} under {landing}/<entity>/dt={lake.day}/; "
+            "land or generate that date first (python -m retail_kpi generate --date ...)."
+        )
     for entity in schemas.ENTITIES:
-        files, fmt = landing_files(spark, f"{landing}/{entity}/dt={lake.day}")
+        files, fmt = found[entity]
         bronze, rows_in[entity] = ingest_entity(spark, files, entity, fmt)
         io.replace_partition(bronze, lake.bronze(entity))
         log.info("bronze %s: %d files, %d data lines", entity, len(files), rows_in[entity])

@@ -39,7 +39,8 @@ def _stored_secret(home: Path, env_name: str, file_name: str) -> str:
     path = home / file_name
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48 if "KEY" in env_name else 18))
+        # hex: never starts with "-", which a command line would take for an option
+        path.write_text(secrets.token_hex(48 if "KEY" in env_name else 18))
         path.chmod(0o600)
     return path.read_text().strip()
 

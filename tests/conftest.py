@@ -37,8 +37,6 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
-        # as the DAG's Spark tasks (RETAIL_SPARK_DRIVER_JAVA_OPTIONS): C1 JIT only
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         .getOrCreate()
     )
     yield session

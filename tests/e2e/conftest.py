@@ -186,7 +186,7 @@ def browser_report(
     """
     cmd = [
         str(SUPERSET_PY), str(BROWSE), "--url", superset.url, "--user", superset.user,
-        "--password", superset.password, "--shots", str(SCREENSHOTS),
+        f"--password={superset.password}", "--shots", str(SCREENSHOTS),
     ]  # fmt: skip
     proc = subprocess.run(
         cmd, env=superset.env, capture_output=True, text=True, check=False, timeout=SETUP_TIMEOUT_S
