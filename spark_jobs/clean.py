@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-try:  # the DAG puts the repo on PYTHONPATH; a bare `spark-submit path/clean.py` may not
-    import spark_jobs  # noqa: F401
-except ModuleNotFoundError:  # pragma: no cover - depends on how the script is launched
+if __package__ in (None, ""):  # run as a script by spark-submit: this checkout's code
+    # first, ahead of a --py-files zip (which is for executors; inside it, paths relative
+    # to the repository would point into the archive).
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyspark.sql import SparkSession
