@@ -174,7 +174,10 @@ def service_env() -> dict[str, str]:
         url = with_database(env["WAREHOUSE_URL"], METADATA_DB)
         ensure_database(url)
         p = conninfo_to_dict(libpq_url(url))
-        auth = p.get("user", "postgres") + (f":{p['password']}" if p.get("password") else "")
+        from urllib.parse import quote
+
+        user, password = str(p.get("user") or "postgres"), p.get("password")
+        auth = quote(user, safe="") + (f":{quote(str(password), safe='')}" if password else "")
         env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
             f"postgresql+psycopg2://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/"
             f"{METADATA_DB}"
