@@ -38,6 +38,13 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "cache, so a long job never fills it (a full cache stops the JIT). `none` keeps "
         "the JVM's default (measure big batches).",
     ),
+    "RETAIL_SPARK_INTERPRET_BELOW_MB": (
+        "64",
+        "Input size (MB of landing files for the clean job, of silver Parquet for the KPI "
+        "job) below which Spark evaluates expressions interpreted instead of compiling "
+        "them: on a small batch Janino compiles more than the rows cost. 0 = always "
+        "compile.",
+    ),
     "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
     "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),
     "RETAIL_CUSTOMERS": ("5000", "Generator volume: size of the customer base."),

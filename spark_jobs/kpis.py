@@ -26,7 +26,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from retail_kpi.kpi import catalogue, windows
 from spark_jobs import kpi_compute, kpi_io
-from spark_jobs.common import build_session, fail
+from spark_jobs.common import build_session, fail, sized_for
 
 log = logging.getLogger("kpis")
 #: Session settings of a KPI run: UTC buckets, and Parquet timestamps that any reader
@@ -151,13 +151,27 @@ def _run(
         len(plan.months),
         len(plan.inputs),
     )
-    kept: list[DataFrame] = []
-    tables = kpi_compute.compute(spark, lake / "silver", plan, kept)
-    try:
-        return write_outputs(tables, lake, plan, run_id)
-    finally:
-        for df in kept:
-            df.unpersist()
+    size = _silver_bytes(lake / "silver", plan.history)
+    with sized_for(spark, size) as small:
+        log.info("silver input %.1f MB%s", size / 2**20, ", interpreted" if small else "")
+        kept: list[DataFrame] = []
+        tables = kpi_compute.compute(spark, lake / "silver", plan, kept)
+        try:
+            return write_outputs(tables, lake, plan, run_id)
+        finally:
+            for df in kept:
+                df.unpersist()
+
+
+def _silver_bytes(silver: Path, days: tuple[dt.date, ...]) -> int:
+    """Bytes of the silver partitions of ``days`` (every entity): the job's input size."""
+    wanted = {f"dt={d.isoformat()}" for d in days}
+    return sum(
+        f.stat().st_size
+        for part in silver.glob("*/dt=*")
+        if part.name in wanted
+        for f in part.rglob("*.parquet")
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

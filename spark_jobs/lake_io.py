@@ -33,6 +33,16 @@ def list_files(spark: SparkSession, directory: str, suffix: str) -> list[str]:
     return sorted(names)
 
 
+def total_bytes(spark: SparkSession, paths: list[str]) -> int:
+    """Summed size of files or directories (recursively), 0 for paths that do not exist."""
+    total = 0
+    for path in paths:
+        fs, hpath = _fs_path(spark, path)
+        if fs.exists(hpath):
+            total += int(fs.getContentSummary(hpath).getLength())
+    return total
+
+
 def exists(spark: SparkSession, path: str) -> bool:
     fs, hpath = _fs_path(spark, path)
     return bool(fs.exists(hpath))

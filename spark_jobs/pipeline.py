@@ -17,7 +17,7 @@ from retail_kpi import schemas
 from retail_kpi.cleaning import reconcile, rules
 from spark_jobs import clean_ops, clean_reference, clean_sales
 from spark_jobs import lake_io as io
-from spark_jobs.common import silver_schema, union_all
+from spark_jobs.common import silver_schema, sized_for, union_all
 from spark_jobs.dispose import Context, EntityResult
 from spark_jobs.ingest import CSV, FORMATS, LandingError, ingest_entity
 
@@ -200,13 +200,16 @@ def run_clean(
 ) -> dict[str, Any]:
     """The whole job for one landing date; raises ReconciliationError when counts differ."""
     lake = Lake(lake_root, day)
-    rows_in = ingest_all(spark, landing, lake)
-    ctx = Context(day=day, run_id=run_id, lookups={})
-    try:
-        clean_all(spark, lake, ctx, rows_in)
-    finally:
-        spark.catalog.clearCache()
-    counts = count_results(spark, lake, rows_in)
+    size = io.total_bytes(spark, [f"{landing}/{e}/dt={day}" for e in schemas.ENTITIES])
+    with sized_for(spark, size) as small:
+        log.info("landing %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
+        rows_in = ingest_all(spark, landing, lake)
+        ctx = Context(day=day, run_id=run_id, lookups={})
+        try:
+            clean_all(spark, lake, ctx, rows_in)
+        finally:
+            spark.catalog.clearCache()
+        counts = count_results(spark, lake, rows_in)
     doc = reconcile.report(counts, run_id=run_id, landing_date=day)
     io.write_json(spark, f"{lake.audit()}/reconciliation.json", doc)
     reconcile.check(counts)
