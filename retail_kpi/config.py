@@ -7,6 +7,7 @@ is safe to import at DAG-parse time.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,12 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
     "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),
+    "RETAIL_OPENED_ON": (
+        "",
+        "Generator: the store's opening date (YYYY-MM-DD). Shipments and returns landed "
+        "later never refer to orders before it, so a new warehouse's first week has no "
+        "after-sales records without their order (ORPHAN_KEY). Empty = no opening date.",
+    ),
     "RETAIL_CUSTOMERS": ("5000", "Generator volume: size of the customer base."),
     "RETAIL_PRODUCTS": ("200", "Generator volume: size of the product catalogue."),
     "BI_READER_PASSWORD": ("", "Password of the read-only `bi_reader` role (unset = no login)."),
@@ -97,6 +104,7 @@ class Settings:
     orders_per_day: int
     customers: int
     products: int
+    opened_on: dt.date | None = None
 
     @property
     def bronze_dir(self) -> Path:
@@ -123,6 +131,16 @@ def _int(name: str) -> int:
         raise SystemExit(f"{name}={raw!r} is not an integer; set it to a whole number.") from None
 
 
+def _date(name: str) -> dt.date | None:
+    raw = env(name)
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise SystemExit(f"{name}={raw!r} is not a date; use YYYY-MM-DD or leave it empty.") from None
+
+
 def settings() -> Settings:
     """Read the environment now (not cached: tests change it between cases)."""
     data_dir = Path(env("RETAIL_DATA_DIR")).resolve()
@@ -138,4 +156,5 @@ def settings() -> Settings:
         orders_per_day=_int("RETAIL_ORDERS_PER_DAY"),
         customers=_int("RETAIL_CUSTOMERS"),
         products=_int("RETAIL_PRODUCTS"),
+        opened_on=_date("RETAIL_OPENED_ON"),
     )

@@ -47,10 +47,20 @@ def _step(title: str, cmd: list[str], env: dict[str, str], log: Path) -> None:
     print(f"    done in {took:.1f}s (log: {log})", flush=True)
 
 
-def run_dates(start: dt.date, days: int) -> None:
+def demo_env(start: dt.date) -> dict[str, str]:
+    """The demo's environment: its store opens on its first date, unless set otherwise.
+
+    Without an opening date, shipments and returns of the first days would refer to
+    orders of the week before, which a new warehouse never saw (quarantined ORPHAN_KEY).
+    """
+    os.environ.setdefault("RETAIL_OPENED_ON", start.isoformat())
     # `airflow dags test` of Airflow 3.3.2 fails a successful run of a DAG that has a
     # deadline alert (apache/airflow#73428): the demo runs without the freshness alert.
-    env = airflow_env({**os.environ, "RETAIL_FRESH_BY": "off"})
+    return airflow_env({**os.environ, "RETAIL_FRESH_BY": "off"})
+
+
+def run_dates(start: dt.date, days: int) -> None:
+    env = demo_env(start)
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     py = sys.executable
@@ -121,14 +131,18 @@ def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
             f"{day!s:<12}{total['rows_in']:>9}{total['rows_clean']:>9}"
             f"{total['rows_quarantined']:>13}{total['rows_deduplicated']:>14}  {top}"
         )
-    print(
-        "  (Shipments and returns report on orders of the previous 7 days: in a warehouse's\n"
-        "   first week those orders were never loaded, so they are quarantined as ORPHAN_KEY.)"
-    )
+    opened = settings().opened_on
+    if opened is not None:
+        print(
+            f"  (The store opened on {opened} (RETAIL_OPENED_ON): shipments report on orders of\n"
+            "   7 days before and returns on the 7 previous days, so the first week has few.)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     if not args.report_only:
         run_dates(args.start, args.days)
+    else:
+        demo_env(args.start)
     report(args.start, args.days)
     return 0

@@ -68,6 +68,7 @@ def generate_landing(
             customers=int(params.get("customers") or s.customers),
             products=int(params.get("products") or s.products),
             defects=rates,
+            opened_on=s.opened_on,
         )
     counts = dict(manifest["counts"])
     log.info(

@@ -8,6 +8,9 @@
   days. To stay cheap, day L - k contributes the lines of one hour of that day (a
   seed-fixed permutation of hours, so no line can be returned twice), each completed
   or refunded line returned with probability RETURN_PICK.
+* ``opened_on`` (the store's opening date, optional): orders before it do not exist, so
+  they are never shipped or returned; a new warehouse's first days then hold no
+  after-sales record whose order it could never have seen.
 """
 
 from __future__ import annotations
@@ -45,11 +48,19 @@ RETURN_REASON_WEIGHTS = [0.2, 0.3, 0.2, 0.22, 0.08]
 STORE, CANCELLED = 2, 1
 
 
-def shipments(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
+def _before_opening(order_day: dt.date, opened_on: dt.date | None) -> bool:
+    return opened_on is not None and order_day < opened_on
+
+
+def shipments(
+    seed: int, vol: Volume, day: dt.date, opened_on: dt.date | None = None
+) -> dict[str, fmt.Col]:
     """The shipment report landed on ``day`` (orders of ``day - SHIPMENT_LAG_DAYS``)."""
     od = day - dt.timedelta(days=SHIPMENT_LAG_DAYS)
     o = day_orders_only(seed, vol, od)
     keep = (o.channel != STORE) & (o.status != CANCELLED)
+    if _before_opening(od, opened_on):
+        keep = np.zeros_like(keep)
     ts, country = o.ts[keep], o.country[keep]
     n = len(ts)
     r = rng(seed, day, "shipments")
@@ -84,7 +95,9 @@ def _return_hour(seed: int, order_day: dt.date, k: int) -> int:
     )
 
 
-def returns(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
+def returns(
+    seed: int, vol: Volume, day: dt.date, opened_on: dt.date | None = None
+) -> dict[str, fmt.Col]:
     """Returns landed on ``day`` for lines ordered in the previous RETURN_WINDOW_DAYS days."""
     parts: list[dict[str, np.ndarray | fmt.Col]] = []
     for k in range(1, RETURN_WINDOW_DAYS + 1):
@@ -94,6 +107,8 @@ def returns(seed: int, vol: Volume, day: dt.date) -> dict[str, fmt.Col]:
         r = rng(seed, od, "returns", hour)
         eligible = o.status[o.line_order] != CANCELLED
         pick = eligible & (r.random(len(o.line_order)) < RETURN_PICK)
+        if _before_opening(od, opened_on):  # same draws, nothing picked
+            pick[:] = False
         rows = np.flatnonzero(pick)
         qty = 1 + (r.random(len(rows)) * o.quantity[rows]).astype(np.int64)
         net = o.unit_cents[rows] * (100 - o.discount[rows]) / 100

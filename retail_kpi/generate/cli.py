@@ -85,6 +85,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--products", type=int, default=s.products, help="catalogue size (%(default)s)"
     )
+    parser.add_argument(
+        "--opened-on",
+        type=_date,
+        default=s.opened_on,
+        metavar="DATE",
+        help="store opening date: shipments and returns never refer to earlier orders "
+        "(default RETAIL_OPENED_ON: %(default)s)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="csv", help="file format")
     parser.add_argument(
         "--defect-scale",
@@ -147,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 fmt=args.format,
                 interval=interval,
                 progress=out,
+                opened_on=args.opened_on,
             )
         except ValueError as exc:
             print(f"generate: {exc}", file=sys.stderr)

@@ -157,12 +157,14 @@ def generate_day(
     interval: Interval | None = None,
     progress: Progress | None = None,
     only: tuple[str, ...] | None = None,
+    opened_on: dt.date | None = None,
 ) -> dict:
     """Write every landing entity of ``day`` under ``out_root`` and return the manifest.
 
     With ``interval=(start, end)`` only orders, order lines and sessions whose timestamp
     falls in [start, end) are written, under ``dt=<day>/interval=<HHMM>/``.
     ``only`` restricts the entities written (the benchmark times orders + lines alone).
+    ``opened_on``: shipments and returns never refer to orders before this date.
     """
     rates = defects if defects is not None else DefectRates()
     rates.validate()
@@ -181,7 +183,7 @@ def generate_day(
     counts: dict[str, int] = {}
     entries: list[dict] = []
     with ThreadPoolExecutor(WORKERS) as pool:  # Arrow and numpy release the GIL
-        jobs = _jobs(seed, vol, day, rates, window, pool)
+        jobs = _jobs(seed, vol, day, rates, window, pool, opened_on)
         futures = {
             e: pool.submit(run.emit, e, job) for e, job in jobs.items() if not only or e in only
         }
@@ -198,6 +200,7 @@ def generate_day(
         "format": fmt,
         "interval": None if interval is None else [t.isoformat() for t in interval],
         "volume": {"orders": orders, "customers": customers, "products": products},
+        "opened_on": None if opened_on is None else opened_on.isoformat(),
         "rates": asdict(rates),
         "counts": counts,
         "defects": entries,
@@ -213,6 +216,7 @@ def _jobs(
     rates: DefectRates,
     window: tuple[int, int] | None,
     pool: ThreadPoolExecutor,
+    opened_on: dt.date | None = None,
 ) -> dict[str, Callable[[], tuple[dict, list[str]]]]:
     """entity -> job returning (columns in contract order, dates of trailing late rows)."""
     jobs = _orders_and_items(seed, vol, day, rates, window, pool)
@@ -224,8 +228,8 @@ def _jobs(
     jobs |= {
         "customers": lambda: (customers_snapshot(seed, vol.customers, day), []),
         "products": lambda: (products_snapshot(seed, vol.products, day), []),
-        "shipments": lambda: (aftersales.shipments(seed, vol, day), []),
-        "returns": lambda: (aftersales.returns(seed, vol, day), []),
+        "shipments": lambda: (aftersales.shipments(seed, vol, day, opened_on), []),
+        "returns": lambda: (aftersales.returns(seed, vol, day, opened_on), []),
         "inventory": lambda: (activity.inventory(seed, vol.orders, vol.products, day), []),
         "fx_rates": lambda: (_fx(seed, day), []),
     }

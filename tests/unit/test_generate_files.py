@@ -237,3 +237,40 @@ def test_reader_sees_broken_bytes_only_in_defective_lines(tmp_path: Path) -> Non
                 line.decode("utf-8")
             except UnicodeDecodeError:
                 assert (entity, no) in broken
+
+
+def test_opening_date_keeps_after_sales_on_orders_from_it_on(tmp_path: Path) -> None:
+    """With ``opened_on``, every shipment and return refers to an order of the landed days
+    from the opening on (no ORPHAN_KEY for a new warehouse); without it, the first day
+    already reports on the week before."""
+    opened = DAY - dt.timedelta(days=2)
+    days = [opened + dt.timedelta(days=i) for i in range(3)]  # opened .. DAY
+    root = tmp_path / "opened"
+    for day in days:
+        generate_day(day, root, seed=7, defects=DefectRates.none(), opened_on=opened, **SMALL)
+    s = _settings(root)
+    orders = {
+        r["order_id"]
+        for day in days
+        for r in _read_csv(paths.landing(s, "orders", day) / "orders.csv")
+    }
+    returns = [
+        r for day in days for r in _read_csv(paths.landing(s, "returns", day) / "returns.csv")
+    ]
+    shipments = [
+        r for day in days for r in _read_csv(paths.landing(s, "shipments", day) / "shipments.csv")
+    ]
+    # Shipments report on orders of 7 days before: none exist yet.
+    assert shipments == []
+    # Returns of the 2nd and 3rd day refer to the days before them, all landed here.
+    assert returns and {r["order_id"] for r in returns} <= orders
+    first = _read_csv(paths.landing(s, "returns", opened) / "returns.csv")
+    assert first == []
+    manifest = json.loads(paths.manifest(s, DAY).read_text())
+    assert manifest["opened_on"] == opened.isoformat()
+
+    plain = tmp_path / "plain"
+    generate_day(opened, plain, seed=7, defects=DefectRates.none(), **SMALL)
+    ps = _settings(plain)
+    assert _read_csv(paths.landing(ps, "shipments", opened) / "shipments.csv")
+    assert _read_csv(paths.landing(ps, "returns", opened) / "returns.csv")
