@@ -138,7 +138,7 @@ def _date(name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise SystemExit(f"{name}={raw!r} is not a date; use YYYY-MM-DD or leave it empty.") from None
+        raise SystemExit(f"{name}={raw!r} is not a date; use YYYY-MM-DD or unset it.") from None
 
 
 def settings() -> Settings:
