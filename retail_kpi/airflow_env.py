@@ -40,13 +40,25 @@ SMALL_MACHINE = {
 }
 
 
+#: Set for runs through ``airflow dags test`` / ``dag.test()``: manual runs, which the
+#: deadline alert never alerts on; and in Airflow 3.3.2 ``dags test`` of a DAG with a
+#: deadline crashes after a *successful* run (apache/airflow#73428), so the DAGs are parsed
+#: without it (retail_kpi.ops.deadlines). Drop this once Airflow fixes the bug.
+DAGS_TEST_ENV = {"RETAIL_FRESH_BY": "off"}
+
+
 def _venv_bin() -> Path:
     return Path(sys.executable).parent
 
 
-def airflow_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Return ``base`` (default: os.environ) plus the project's Airflow defaults."""
+def airflow_env(base: dict[str, str] | None = None, *, dags_test: bool = False) -> dict[str, str]:
+    """Return ``base`` (default: os.environ) plus the project's Airflow defaults.
+
+    ``dags_test``: for ``airflow dags test`` runs (:data:`DAGS_TEST_ENV` wins over ``base``).
+    """
     out = dict(os.environ if base is None else base)
+    if dags_test:
+        out.update(DAGS_TEST_ENV)
     airflow_home = out.get("AIRFLOW_HOME") or str(REPO_ROOT / ".airflow")
     defaults = {
         "AIRFLOW_HOME": airflow_home,

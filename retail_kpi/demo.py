@@ -54,9 +54,7 @@ def demo_env(start: dt.date) -> dict[str, str]:
     orders of the week before, which a new warehouse never saw (quarantined ORPHAN_KEY).
     """
     os.environ.setdefault("RETAIL_OPENED_ON", start.isoformat())
-    # `airflow dags test` of Airflow 3.3.2 fails a successful run of a DAG that has a
-    # deadline alert (apache/airflow#73428): the demo runs without the freshness alert.
-    return airflow_env({**os.environ, "RETAIL_FRESH_BY": "off"})
+    return airflow_env(dags_test=True)
 
 
 def run_dates(start: dt.date, days: int) -> None:

@@ -146,7 +146,7 @@ WHITESPACE = " \t\n\r\f\v"
 def clean_str(c: Column | str) -> Column:
     """Trim ASCII whitespace (a character-set trim, much cheaper than a regex); empty -> NULL."""
     col = F.col(c) if isinstance(c, str) else c
-    trimmed = F.trim(col, F.lit(WHITESPACE))
+    trimmed = F.btrim(col, F.lit(WHITESPACE))  # TRIM(BOTH chars FROM col)
     return F.when(trimmed != "", trimmed)
 
 

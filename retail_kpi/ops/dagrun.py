@@ -19,6 +19,8 @@ import os
 import sys
 from typing import Any
 
+from retail_kpi.airflow_env import DAGS_TEST_ENV
+
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
     if end < start:
@@ -65,10 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    # These are manual runs, which the deadline alert never alerts on; and `dag.test` of a
-    # DAG with a deadline crashes after a *successful* run in Airflow 3.3.2
-    # (apache/airflow#73428), so the DAG is parsed without it (retail_kpi.ops.deadlines).
-    os.environ["RETAIL_FRESH_BY"] = "off"
+    os.environ.update(DAGS_TEST_ENV)  # manual runs; apache/airflow#73428
     from airflow.utils.cli import get_bagged_dag
 
     dag = get_bagged_dag(None, args.dag_id)

@@ -77,10 +77,8 @@ def pipeline_env(tmp_path_factory, make_database) -> dict[str, str]:
             # A failing task should fail the test quickly, not wait out production backoff.
             "RETAIL_TASK_RETRIES": "1",
             "RETAIL_RETRY_DELAY_SECONDS": "1",
-            # `dags test` crashes after a successful run of a DAG with a deadline alert
-            # (apache/airflow#73428, Airflow 3.3.2); the alert has its own tests.
-            "RETAIL_FRESH_BY": "off",
-        }
+        },
+        dags_test=True,  # the deadline alert has its own tests
     )
     Path(env["RETAIL_DATA_DIR"]).mkdir(parents=True)
     for cmd in (
