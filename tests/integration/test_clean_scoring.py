@@ -60,8 +60,9 @@ def assert_perfect(score: Score) -> None:
 
 @pytest.mark.parametrize(
     ("seed", "factor", "fmt"),
-    # two seeds x two defect-rate settings (2x and 6x the defaults), plus JSON lines
-    [(7, 2.0, "csv"), (7, 6.0, "csv"), (11, 2.0, "csv"), (11, 6.0, "csv"), (13, 6.0, "jsonl")],
+    # two seeds x two defect-rate settings (2x and 6x the defaults); one of each seed's
+    # runs reads JSON lines (a whole clean run costs about a minute on 2 cores)
+    [(7, 2.0, "csv"), (7, 6.0, "jsonl"), (11, 2.0, "jsonl"), (11, 6.0, "csv")],
 )
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
     spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str
