@@ -1,4 +1,4 @@
-# Pipeline benchmark (bench/run.py, bench/README.md, docs/PERFORMANCE.md).
+# Pipeline benchmark (bench/run.py, bench/README.md; figures of record: README "Performance").
 .PHONY: bench bench-quick test-bench
 
 bench: venv ## benchmark the DAG's stages at 1M and 5M order lines + a micro-batch (report in bench/results/)
