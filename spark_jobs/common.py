@@ -68,6 +68,23 @@ INTERPRETED_CONF: dict[str, str] = {
 
 
 @contextmanager
+def session_conf(spark: SparkSession, conf: dict[str, str]) -> Iterator[None]:
+    """Set ``conf`` on the session for the block, then restore what was there (tests and
+    one-application runs share a session)."""
+    saved = {k: spark.conf.get(k, None) for k in conf}
+    for key, value in conf.items():
+        spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                spark.conf.unset(key)
+            else:
+                spark.conf.set(key, old)
+
+
+@contextmanager
 def sized_for(spark: SparkSession, input_bytes: int) -> Iterator[bool]:
     """Within the block, interpret expressions when the input is small.
 
@@ -79,18 +96,8 @@ def sized_for(spark: SparkSession, input_bytes: int) -> Iterator[bool]:
     """
     limit_mb = float(env("RETAIL_SPARK_INTERPRET_BELOW_MB") or 0)
     small = input_bytes < limit_mb * 1024 * 1024
-    saved = {k: spark.conf.get(k, None) for k in INTERPRETED_CONF}
-    if small:
-        for key, value in INTERPRETED_CONF.items():
-            spark.conf.set(key, value)
-    try:
+    with session_conf(spark, INTERPRETED_CONF if small else {}):
         yield small
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)
 
 
 def fail(message: str) -> None:

@@ -26,7 +26,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from retail_kpi.kpi import catalogue, windows
 from spark_jobs import kpi_compute, kpi_io
-from spark_jobs.common import build_session, fail, sized_for
+from spark_jobs.common import build_session, fail, session_conf, sized_for
 
 log = logging.getLogger("kpis")
 #: Session settings of a KPI run: UTC buckets, and Parquet timestamps that any reader
@@ -126,17 +126,8 @@ def run(
     The session settings it needs are restored afterwards, so a session shared with other
     jobs (tests, one application per DAG stage) keeps writing as before.
     """
-    saved = {k: spark.conf.get(k, None) for k in RUN_CONF}
-    for key, value in RUN_CONF.items():
-        spark.conf.set(key, value)
-    try:
+    with session_conf(spark, RUN_CONF):
         return _run(spark, lake, run_date, run_id, since)
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                spark.conf.unset(key)
-            else:
-                spark.conf.set(key, old)
 
 
 def _run(
