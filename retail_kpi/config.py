@@ -43,8 +43,7 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "64",
         "Input size (MB of landing files for the clean job, of silver Parquet for the KPI "
         "job) below which Spark evaluates expressions interpreted instead of compiling "
-        "them: on a small batch Janino compiles more than the rows cost. 0 = always "
-        "compile.",
+        "them: on a small batch compiling costs more than it saves. 0 = always compile.",
     ),
     "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
     "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),

@@ -140,7 +140,5 @@ def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.report_only:
         run_dates(args.start, args.days)
-    else:
-        demo_env(args.start)
     report(args.start, args.days)
     return 0
