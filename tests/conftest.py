@@ -17,6 +17,7 @@ import pytest
 from psycopg import sql
 
 from retail_kpi.config import env
+from tests.generated_lake import GeneratedLake
 
 
 def server_url(dbname: str = "postgres") -> str:
@@ -41,6 +42,12 @@ def spark():
     )
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def generated_lake(spark, tmp_path_factory) -> GeneratedLake:
+    """Consecutive generated dirty days, built once, copied per module (see its module)."""
+    return GeneratedLake(spark, tmp_path_factory.mktemp("generated_lake"))
 
 
 @pytest.fixture(scope="session")

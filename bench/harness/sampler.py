@@ -1,8 +1,11 @@
 """Run one command and measure it: wall time, CPU time and peak RSS of its process tree.
 
-A Spark task is ``spark-submit`` -> JVM -> Python driver -> Python workers, so the RSS of
-the process we start says little; we sample the sum over the whole tree instead. The
-sum counts shared pages once per process, so it over- rather than under-states memory.
+A Spark task is ``spark-submit`` -> JVM -> Python driver -> Python workers, so the memory
+of the process we start says little; we sample the sum over the whole tree instead. Each
+process counts its proportional set size (PSS: private pages plus its share of pages it
+shares), so pages shared between processes are counted once: a JVM that forks a helper
+(Hadoop's local file system runs shell commands) or forked Python workers do not double
+the figure, as a plain sum of RSS would. Where PSS cannot be read, RSS is used.
 CPU time comes from ``getrusage(RUSAGE_CHILDREN)`` deltas, which include every
 descendant that was waited for (the JVM waits for its Python driver, and so on).
 """
@@ -38,17 +41,28 @@ class Measured:
     peak_by_program: dict[str, float]  # MiB per program name at the peak
 
 
-def tree_rss(proc: psutil.Process) -> dict[str, int]:
-    """Resident bytes of ``proc`` and its descendants by program name (java, python...)."""
+def _resident(p: psutil.Process) -> int:
+    try:
+        return int(p.memory_full_info().pss)
+    except (psutil.AccessDenied, AttributeError):
+        return int(p.memory_info().rss)
+
+
+def tree_rss(pid: int) -> dict[str, int]:
+    """Resident bytes (PSS) of ``pid`` and its descendants by program name (java, python).
+
+    A new ``psutil.Process`` per sample: psutil caches a process's executable, and
+    ``spark-submit`` is a shell script that replaces itself with the JVM."""
     out: dict[str, int] = {}
     try:
-        members = [proc, *proc.children(recursive=True)]
+        root = psutil.Process(pid)
+        members = [root, *root.children(recursive=True)]
     except psutil.Error:
         return out
     for p in members:
         try:
             name = Path(p.exe() or p.name()).name
-            out[name] = out.get(name, 0) + p.memory_info().rss
+            out[name] = out.get(name, 0) + _resident(p)
         except psutil.Error:
             continue
     return out
@@ -60,14 +74,14 @@ class PeakSampler:
     def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
         self.peak = 0
         self.at_peak: dict[str, int] = {}  # the tree's RSS by program when it peaked
-        self._proc = psutil.Process(pid)
+        self._pid = pid
         self._every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"rss-{pid}", daemon=True)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            sample = tree_rss(self._proc)
+            sample = tree_rss(self._pid)
             if sum(sample.values()) > self.peak:
                 self.peak, self.at_peak = sum(sample.values()), sample
             self._stop.wait(self._every)

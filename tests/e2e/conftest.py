@@ -113,10 +113,10 @@ def bi_database() -> Iterator[demo_warehouse.Warehouse]:
 
 @pytest.fixture(scope="session")
 def bi_warehouse(
-    bi_database: demo_warehouse.Warehouse, spark: Any, tmp_path_factory: Any
+    bi_database: demo_warehouse.Warehouse, generated_lake: Any, tmp_path_factory: Any
 ) -> demo_warehouse.Warehouse:
     """The demo warehouse Superset reads: bi_database filled by the project's pipeline."""
-    demo_warehouse.fill(spark, bi_database, tmp_path_factory.mktemp("bi-lake"))
+    demo_warehouse.fill(generated_lake, bi_database, tmp_path_factory.mktemp("bi-lake"))
     return bi_database
 
 

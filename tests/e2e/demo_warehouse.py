@@ -1,15 +1,17 @@
 """The small warehouse the browser tests read: a fresh ``rk_bi_e2e_*`` database per run.
 
 Built only with the project's own code, as the nightly run would: migrations, the
-landing generator, the Spark clean and KPI jobs, the warehouse and KPI loads, the
-warehouse quality gate, and the run audit rows the Airflow callbacks would write.
-Volumes are tiny (a few hundred order lines over three days) to keep the test short.
+landing generator, the Spark clean and KPI jobs (the session's shared generated lake,
+tests/generated_lake.py), the warehouse and KPI loads, the warehouse quality gate, and
+the run audit rows the Airflow callbacks would write. Volumes are small (a few hundred
+orders a day over two days) to keep the test short.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 import secrets
 import uuid
@@ -23,12 +25,12 @@ from psycopg import sql
 
 from retail_kpi import config
 from tests.conftest import server_url
+from tests.generated_lake import GeneratedLake
 
 #: Prefix of the database (and of its reader login) each session creates and drops; the
 #: rest of the name is unique per run, so two checkouts can run the browser tests at once.
 DB_PREFIX = "rk_bi_e2e"
 DAYS = (dt.date(2026, 3, 2), dt.date(2026, 3, 3))
-VOLUME = {"seed": 7, "orders": 120, "customers": 300, "products": 40}
 DAG_ID = "retail_daily"
 
 
@@ -64,20 +66,20 @@ def _audit(url: str, day: dt.date, task_id: str, started: dt.datetime, **counts:
     assert audit.write(record, url), f"could not write the run audit of {task_id}"
 
 
-def _run_day(spark: Any, s: config.Settings, day: dt.date, gate: bool) -> None:
-    """One business day through generate -> clean -> KPIs -> load (-> gate)."""
-    from retail_kpi.generate import generate_day
+def _load_day(s: config.Settings, day: dt.date, gate: bool) -> None:
+    """One business day of the lake into the warehouse (-> gate), with the audit rows of
+    the tasks that built it (counts from the generator's manifest and the clean job's
+    reconciliation report)."""
     from retail_kpi.kpi.load import load_kpis
     from retail_kpi.load import load_date
     from retail_kpi.quality import run_gate
-    from spark_jobs import clean, kpis
 
     run_id, url = f"e2e__{day}", s.warehouse_url
     t = dt.datetime.now(dt.UTC)
-    manifest = generate_day(day, s.landing_dir, **VOLUME)
+    manifest = json.loads((s.landing_dir / "_manifest" / f"dt={day}" / "manifest.json").read_text())
     _audit(url, day, "generate_landing", t, rows_out=sum(manifest["counts"].values()))
-    t = dt.datetime.now(dt.UTC)
-    entities = clean.run(spark, day, run_id, str(s.landing_dir), str(s.lake_dir))["entities"]
+    recon = s.lake_dir / "_audit" / "clean" / f"dt={day}" / "reconciliation.json"
+    entities = json.loads(recon.read_text())["entities"]
     _audit(
         url, day, "clean_silver", t,
         rows_in=sum(e["rows_in"] for e in entities.values()),
@@ -85,7 +87,6 @@ def _run_day(spark: Any, s: config.Settings, day: dt.date, gate: bool) -> None:
         rows_quarantined=sum(e["rows_quarantined"] for e in entities.values()),
     )  # fmt: skip
     t = dt.datetime.now(dt.UTC)
-    kpis.run(spark, s.lake_dir, day, run_id)
     loaded = load_date(day, settings=s, run_id=run_id) | load_kpis(day, run_id, s)
     _audit(url, day, "load_warehouse", t, rows_out=sum(loaded.values()))
     if gate:
@@ -121,11 +122,12 @@ def create() -> Iterator[Warehouse]:
             conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(reader)))
 
 
-def fill(spark: Any, warehouse: Warehouse, root: Path) -> None:
-    """Run every demo day through the pipeline into ``warehouse`` (lake files under root)."""
+def fill(lake: GeneratedLake, warehouse: Warehouse, root: Path) -> None:
+    """Load every demo day of the shared lake (copied under root) into ``warehouse``."""
+    assert lake.copy(len(warehouse.days), root) == list(warehouse.days)
     s = dataclasses.replace(
         config.settings(), warehouse_url=warehouse.url, data_dir=root,
         landing_dir=root / "landing", lake_dir=root / "lake",
     )  # fmt: skip
     for day in warehouse.days:
-        _run_day(spark, s, day, gate=day == warehouse.days[-1])
+        _load_day(s, day, gate=day == warehouse.days[-1])

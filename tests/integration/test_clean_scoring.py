@@ -59,35 +59,31 @@ def assert_perfect(score: Score) -> None:
 
 
 @pytest.mark.parametrize(
-    ("seed", "factor", "fmt"),
+    ("seed", "factor", "fmt", "history"),
     # two seeds x two defect-rate settings (2x and 6x the defaults); one of each seed's
-    # runs reads JSON lines (a whole clean run costs about a minute on 2 cores)
-    [(7, 2.0, "csv"), (7, 6.0, "jsonl"), (11, 2.0, "jsonl"), (11, 6.0, "csv")],
-)
+    # runs reads JSON lines (a whole clean run costs about a minute on 2 cores). The last
+    # cleans D-7 first, so D's shipments (7 days after their orders) and returns of D-7's
+    # orders resolve against history; both days are scored.
+    [(7, 2.0, "csv", False), (7, 6.0, "jsonl", False), (11, 2.0, "jsonl", False),
+     (11, 6.0, "csv", True)],
+)  # fmt: skip
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
-    spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str
+    spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str, history: bool
 ) -> None:
-    (manifest,) = clean_days(spark, tmp_path, seed, factor, [LAST], fmt)
-    score = score_day(tmp_path / "lake", manifest, cleaned=[LAST.isoformat()])
-    assert score.expected > 10  # the scenario really is dirty
-    assert_perfect(score)
-
-
-def test_shipments_and_returns_resolve_against_history(spark: SparkSession, tmp_path: Path) -> None:
-    """Shipments land 7 days after their orders: clean D-7 then D, score D.
-
-    Every shipment of D must find its order (or that order's quarantine) in D-7's run;
-    returns of D-7 orders resolve too, the rest refer to dates never cleaned here.
-    """
-    days = [LAST - dt.timedelta(days=7), LAST]
-    manifests = clean_days(spark, tmp_path, 3, 3.0, days)
+    days = [LAST - dt.timedelta(days=7), LAST] if history else [LAST]
+    manifests = clean_days(spark, tmp_path, seed, factor, days, fmt)
     cleaned = [d.isoformat() for d in days]
     for manifest in manifests:
-        assert_perfect(score_day(tmp_path / "lake", manifest, cleaned=cleaned, history=manifests))
-    report = json.loads(
-        (tmp_path / "lake/_audit/clean" / f"dt={LAST}" / "reconciliation.json").read_text()
-    )
-    shipments = report["entities"]["shipments"]
-    assert shipments["rows_in"] > 0 and shipments["rows_clean"] > 0
-    # every shipment resolved: only orders that were themselves rejected cascade
-    assert set(shipments["by_reason"]) <= {"PARENT_QUARANTINED"}, shipments
+        score = score_day(
+            tmp_path / "lake", manifest, cleaned=cleaned, history=manifests if history else ()
+        )
+        assert score.expected > 10  # the scenario really is dirty
+        assert_perfect(score)
+    if history:
+        report = json.loads(
+            (tmp_path / "lake/_audit/clean" / f"dt={LAST}" / "reconciliation.json").read_text()
+        )
+        shipments = report["entities"]["shipments"]
+        assert shipments["rows_in"] > 0 and shipments["rows_clean"] > 0
+        # every shipment resolved: only orders that were themselves rejected cascade
+        assert set(shipments["by_reason"]) <= {"PARENT_QUARANTINED"}, shipments

@@ -4,13 +4,13 @@ The warehouse is a throwaway PostgreSQL server started here (initdb/pg_ctl, its 
 password authentication), so it can be restarted mid-load without touching the shared
 server, and so the warehouse password is a real secret to look for in the logs.
 
-Cost control: the lake (landing, silver, KPIs) of the dates is built once with one warm
-Spark session calling the same job functions ``spark-submit`` runs; the Airflow runs then
-mark those upstream tasks successful and execute the warehouse tasks for real
-(``load_warehouse`` + ``validate_warehouse``, with their callbacks, locks and audit).
-``RETAIL_FAULT_DAYS`` (default 3) sets the backfill length: building the lake costs one
-clean + one KPI Spark run per date (minutes each on 2 shared cores), so the default keeps
-the file near ten minutes; ``RETAIL_FAULT_DAYS=7`` runs the issue's 7-day backfill.
+Cost control: the lake (landing, silver, KPIs) of the dates is the session's shared
+generated lake (tests/integration/conftest.py: built once with one warm Spark session
+calling the same job functions ``spark-submit`` runs); the Airflow runs then mark those
+upstream tasks successful and execute the warehouse tasks for real (``load_warehouse`` +
+``validate_warehouse``, with their callbacks, locks and audit). ``RETAIL_FAULT_DAYS``
+(default 3) sets the backfill length: every date beyond the shared three costs one clean +
+one KPI Spark run; ``RETAIL_FAULT_DAYS=7`` runs the issue's 7-day backfill.
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ import pytest
 
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.warehouse import local_pg
+from tests.generated_lake import SEED, START, VOLUME
 from tests.integration.checksums import table_checksums
 from tests.integration.test_ops_alerts import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 DAYS = int(os.environ.get("RETAIL_FAULT_DAYS", "3"))
-START = dt.date(2026, 4, 1)
 DATES = [START + dt.timedelta(days=i) for i in range(DAYS)]
 PASSWORD = "fault-pw-9c1e7a"
 TOKEN = "T0FAULT/B0FAULT/fault-webhook-secret"
@@ -95,9 +95,12 @@ def faults_env(pg_server, tmp_path_factory):
             "WAREHOUSE_URL": url,
             "RETAIL_DATA_DIR": str(root / "data"),
             "AIRFLOW_HOME": str(root / "airflow"),
-            "RETAIL_ORDERS_PER_DAY": "120",
-            "RETAIL_CUSTOMERS": "150",
-            "RETAIL_PRODUCTS": "30",
+            # as the shared lake was generated: a run that regenerates the landing
+            # (the concurrent-runs test) writes the same bytes
+            "RETAIL_SEED": str(SEED),
+            "RETAIL_ORDERS_PER_DAY": str(VOLUME["orders"]),
+            "RETAIL_CUSTOMERS": str(VOLUME["customers"]),
+            "RETAIL_PRODUCTS": str(VOLUME["products"]),
             "RETAIL_TASK_RETRIES": "0",  # a fault must fail the run now, not after backoff
             "RETAIL_ALERT_CHANNEL": "slack",
             "RETAIL_ALERT_WEBHOOK_URL": hook.url(TOKEN),
@@ -146,26 +149,11 @@ def _create_months(url: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def lake(faults_env, spark, monkeypatch_module):
-    """Landing, silver and KPIs of every date, built once with one warm Spark session."""
-    from retail_kpi.config import settings
-    from retail_kpi.generate import generate_day
-    from spark_jobs import clean, kpis
-
-    for key in ("WAREHOUSE_URL", "RETAIL_DATA_DIR", "RETAIL_ORDERS_PER_DAY"):
-        monkeypatch_module.setenv(key, faults_env["env"][key])
-    s = settings()
-    for day in DATES:
-        generate_day(day, s.landing_dir, seed=s.seed, orders=120, customers=150, products=30)
-        clean.run(spark, day, f"lake__{day}", str(s.landing_dir), str(s.lake_dir))
-        kpis.run(spark, s.lake_dir, day, f"lake__{day}")
-    return s.lake_dir
-
-
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    with pytest.MonkeyPatch.context() as mp:
-        yield mp
+def lake(faults_env, generated_lake):
+    """Landing, silver and KPIs of every date: a copy of the session's shared lake."""
+    data = Path(faults_env["env"]["RETAIL_DATA_DIR"])
+    assert generated_lake.copy(DAYS, data) == DATES
+    return data / "lake"
 
 
 def dagrun(fx: dict, first: dt.date, last: dt.date | None = None, *, home: str = "airflow",

@@ -1,14 +1,20 @@
-"""Generated dirty data end to end: generate -> clean -> KPI job -> warehouse + KPI load,
+"""Generated data end to end: generate -> clean -> KPI job -> warehouse + KPI load,
 then every KPI family recomputed in plain SQL over the warehouse facts (dw.fct_*), which
 the warehouse loader filled independently of the KPI job. Money to the cent, rates 1e-9.
+
+Three dirty days (the session's shared lake) and then one defect-free day, whose net
+sales per country are also recomputed in Python from the raw landing CSVs alone.
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import math
-from decimal import Decimal
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,19 +23,44 @@ from retail_kpi.config import settings
 
 pytestmark = pytest.mark.integration
 
-DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
+DIRTY_DAYS = [dt.date(2026, 3, 2), dt.date(2026, 3, 3), dt.date(2026, 3, 4)]
+CLEAN_DAY = dt.date(2026, 3, 5)
+DAYS = [*DIRTY_DAYS, CLEAN_DAY]
 LIVE = "f.order_status <> 'cancelled'"
+CENT = Decimal("0.01")
+#: Written here, not imported from the cleaning rules, so the test stays independent.
+COUNTRY_CODE = {
+    "usa": "USA", "united states": "USA", "us": "USA",
+    "can": "CAN", "canada": "CAN",
+    "fra": "FRA", "france": "FRA",
+    "deu": "DEU", "germany": "DEU",
+    "mex": "MEX", "mexico": "MEX",
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def url(spark, make_database, tmp_path_factory) -> str:
-    from retail_kpi.generate import generate_day
+def root(generated_lake, spark, tmp_path_factory) -> Path:
+    """The shared lake's dirty days, then a defect-free day cleaned and KPI'd on top."""
+    from retail_kpi.generate import DefectRates, generate_day
+    from spark_jobs import clean, kpis
+    from tests.generated_lake import SEED, VOLUME
+
+    root = tmp_path_factory.mktemp("kpi_generated")
+    assert generated_lake.copy(len(DIRTY_DAYS), root) == DIRTY_DAYS
+    landing, lake = root / "landing", root / "lake"
+    generate_day(CLEAN_DAY, landing, seed=SEED, defects=DefectRates.none(), **VOLUME)
+    clean.run(spark, CLEAN_DAY, f"t-{CLEAN_DAY}", str(landing), str(lake))
+    kpis.run(spark, lake, CLEAN_DAY, f"t-{CLEAN_DAY}")
+    return root
+
+
+@pytest.fixture(scope="module")
+def url(root, make_database) -> str:
+    """Every day loaded into a new warehouse, in date order (facts, then KPI tables)."""
     from retail_kpi.kpi.load import load_kpis
     from retail_kpi.load import load_date
     from retail_kpi.warehouse.migrate import migrate
-    from spark_jobs import clean, kpis
 
-    root = tmp_path_factory.mktemp("kpi_generated")
     db = make_database("rk_kpi_test_gen")
     migrate(db)
     s = dataclasses.replace(
@@ -40,9 +71,6 @@ def url(spark, make_database, tmp_path_factory) -> str:
         lake_dir=root / "lake",
     )
     for day in DAYS:
-        generate_day(day, s.landing_dir, seed=5, orders=250, customers=400, products=40)
-        clean.run(spark, day, f"t-{day}", str(s.landing_dir), str(s.lake_dir))
-        kpis.run(spark, s.lake_dir, day, f"t-{day}")
         load_date(day, settings=s, run_id=f"t-{day}")
         load_kpis(day, f"t-{day}", s)
     return db
@@ -200,3 +228,38 @@ def test_monthly_is_the_sum_of_its_days(url):
     )
     assert_same(got, want)
     assert all(isinstance(v[1], Decimal) for v in got.values())
+
+
+def test_kpis_of_a_clean_day_equal_python_over_the_raw_files(root, url):
+    """On a defect-free day the net sales per country follow from the raw CSVs alone
+    (cancelled orders excluded, as the KPI's definition says)."""
+
+    def raw(entity: str) -> list[dict[str, str]]:
+        path = root / "landing" / entity / f"dt={CLEAN_DAY}" / f"{entity}.csv"
+        with path.open(newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    fx = {r["currency"]: Decimal(r["usd_per_unit"]) for r in raw("fx_rates")}
+    orders = {r["order_id"]: r for r in raw("orders")}
+    net: dict[str, Decimal] = defaultdict(Decimal)
+    for item in raw("order_items"):
+        order = orders[item["order_id"]]
+        if order["status"].strip().lower() == "cancelled":
+            continue
+        # docs/DATA_QUALITY.md "Currency": exact products, each USD amount rounded
+        # half-up to cents once, net = gross - discount.
+        rate = fx[order["currency"]]
+        gross = int(item["quantity"]) * Decimal(item["unit_price"])
+        disc = gross * Decimal(item["discount_pct"] or 0)
+        net[COUNTRY_CODE[order["country"].strip().lower()]] += (gross * rate).quantize(
+            CENT, ROUND_HALF_UP
+        ) - (disc * rate).quantize(CENT, ROUND_HALF_UP)
+    with psycopg.connect(url) as conn:
+        actual = dict(
+            conn.execute(
+                "select country_code, net_sales_usd from mart.kpi_daily_sales "
+                "where sales_date = %s",
+                (CLEAN_DAY,),
+            ).fetchall()
+        )
+    assert len(net) == 5 and actual == dict(net)

@@ -34,6 +34,20 @@ def test_peak_rss_covers_grandchildren(tmp_path: Path) -> None:
     assert m.cpu_s > 0
 
 
+#: Touches 200 MiB, then forks: parent and child share those pages (copy on write).
+_FORKER = (
+    "import os, time; b = b'x' * (200 * 1024 * 1024); pid = os.fork(); time.sleep(1.5); "
+    "pid and os.waitpid(pid, 0)"
+)
+
+
+def test_pages_shared_by_a_forked_child_are_counted_once(tmp_path: Path) -> None:
+    """A JVM forking a helper must not look like two JVMs: RSS would sum to ~400 MiB."""
+    m = run_measured([sys.executable, "-c", _FORKER], {}, tmp_path / "fork.log")
+    assert m.returncode == 0
+    assert 190 <= m.peak_rss_mib < 300, m.peak_by_program
+
+
 def test_failed_command_is_measured_not_raised(tmp_path: Path) -> None:
     m = run_measured(
         [sys.executable, "-c", "print('boom'); raise SystemExit(3)"], {}, tmp_path / "f.log"
