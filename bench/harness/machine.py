@@ -24,10 +24,11 @@ def _cpu_model() -> str:
 
 
 def _postgres_version(url: str) -> str:
-    from retail_kpi.warehouse.db import connect
+    """Server version, asked of its ``postgres`` database (``url``'s may not exist yet)."""
+    from retail_kpi.warehouse.db import connect, with_database
 
     try:
-        with connect(url, etl_role=False) as conn:
+        with connect(with_database(url, "postgres"), etl_role=False) as conn:
             row = conn.execute("show server_version").fetchone()
         return str(row[0]) if row else "?"
     except Exception:  # the report must not fail for a version string
