@@ -24,8 +24,10 @@ from pathlib import Path
 
 import psutil
 
-#: Seconds between two samples of the process tree; short enough to see a JVM's peak.
-SAMPLE_EVERY = 0.1
+#: Seconds between two samples of the process tree: short enough to see a JVM's or a
+#: pandas frame's peak (they last seconds), long enough that reading PSS (the kernel walks
+#: the page tables: ~20 ms for a 6 GiB process) costs the measured stage ~4 % of a core.
+SAMPLE_EVERY = 0.5
 MIB = 1024 * 1024
 
 
@@ -42,10 +44,16 @@ class Measured:
 
 
 def _resident(p: psutil.Process) -> int:
+    """PSS from ``/proc/<pid>/smaps_rollup`` (one short read instead of psutil's parse of
+    the whole ``smaps``), else RSS."""
     try:
-        return int(p.memory_full_info().pss)
-    except (psutil.AccessDenied, AttributeError):
-        return int(p.memory_info().rss)
+        with open(f"/proc/{p.pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(p.memory_info().rss)
 
 
 def tree_rss(pid: int) -> dict[str, int]:

@@ -9,6 +9,7 @@ type are warnings with a tolerance: a surge of them is worth a look, a few are n
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from retail_kpi import paths, schemas
@@ -46,23 +47,22 @@ def row_band(expected: int | None) -> tuple[int, int | None]:
     return max(0, expected - slack), expected + slack
 
 
-def batches(s: Settings, day: dt.date) -> list[Batch]:
+def batches(s: Settings, day: dt.date) -> Iterator[Batch]:
+    """One batch per entity, read when the runner asks for it (one raw file in memory at
+    a time: at 5M order lines all of them together need several GiB)."""
     counts = manifest_counts(s, day)
-    out = []
     for entity in schemas.ENTITIES:
         frame, where = read_landing(s, entity, day)
         low, high = row_band(None if counts is None else counts.get(entity))
-        out.append(
-            Batch(
-                f"landing_{entity}",
-                where,
-                frame=frame,
-                parameters={
-                    "landing_columns": [*schemas.column_names(entity), PARSE_ERROR],
-                    "min_rows": low,
-                    "max_rows": high,
-                    "manifest": str(paths.manifest(s, day)) if counts else "missing",
-                },
-            )
+        yield Batch(
+            f"landing_{entity}",
+            where,
+            frame=frame,
+            parameters={
+                "landing_columns": [*schemas.column_names(entity), PARSE_ERROR],
+                "min_rows": low,
+                "max_rows": high,
+                "manifest": str(paths.manifest(s, day)) if counts else "missing",
+            },
         )
-    return out
+        del frame  # the runner drops its reference once validated

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from retail_kpi import config
@@ -24,7 +25,7 @@ from retail_kpi.quality.suites import SuiteSpec, load_suite, to_gx
 
 log = logging.getLogger(__name__)
 
-#: layer -> module with ``batches(settings, day) -> list[Batch]``.
+#: layer -> module with ``batches(settings, day) -> Iterable[Batch]`` (lazy where big).
 LAYERS: dict[str, str] = {
     "landing": "retail_kpi.quality.landing",
     "silver": "retail_kpi.quality.silver",
@@ -141,7 +142,7 @@ def run_gate(
 
     validated_at = dt.datetime.now(dt.UTC)
     gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
-    batches: list[Batch] = importlib.import_module(LAYERS[layer]).batches(s, day)
+    batches: Iterable[Batch] = importlib.import_module(LAYERS[layer]).batches(s, day)
     context = gx_context.build_context(s)
     outcomes: list[Outcome] = []
     identifiers = []
@@ -151,6 +152,7 @@ def run_gate(
         flat = flatten(spec, batch, suite_result, layer=layer, day=day)
         attach_samples(s.warehouse_url, batch, flat, SAMPLE_SIZE)
         outcomes.extend(flat)
+        batch.frame = None  # validated: free it before the next batch is read
     pages = build_pages(context, identifiers)
     for o in outcomes:
         o.details["data_docs"] = pages.get(o.suite)

@@ -10,6 +10,7 @@ the row's keys, so the message says which rows are orphans.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -107,7 +108,9 @@ def _quarantine_batch(s: Settings, day: dt.date) -> Batch:
     return Batch("silver_quarantine", f"{base}/*/dt={day.isoformat()}", frame=frame)
 
 
-def batches(s: Settings, day: dt.date) -> list[Batch]:
+def batches(s: Settings, day: dt.date) -> Iterator[Batch]:
+    """The silver suites' batches; the big entities are read when the runner asks for them,
+    so only the small lookups and one big frame are in memory at a time."""
     customers, _ = read_silver(s, "customers", day)
     products, _ = read_silver(s, "products", day)
     product_ids = set(products["product_id"])
@@ -117,16 +120,15 @@ def batches(s: Settings, day: dt.date) -> list[Batch]:
     fx, fx_where = read_silver(s, "fx_rates", day)
     shipment_dates = {d.isoformat() for d in touched(s, "shipments", day)}
     shipment_orders = set(read_silver_dates(s, "orders", shipment_dates)["order_id"])
-    return [
-        Batch("silver_customers", f"{s.silver_dir}/customers", frame=customers),
-        Batch("silver_products", f"{s.silver_dir}/products", frame=products),
-        Batch("silver_fx_rates", fx_where, frame=fx),
-        orders_batch,
-        _order_items_batch(s, day, products),
-        _keyed(s, day, "shipments", "silver_shipments", has_order=("order_id", shipment_orders)),
-        _keyed(s, day, "returns", "silver_returns", has_product=("product_id", product_ids)),
-        _keyed(s, day, "inventory", "silver_inventory", has_product=("product_id", product_ids)),
-        _sessions_batch(s, day),
-        _quarantine_batch(s, day),
-        Batch("silver_reconciliation", str(recon_path), frame=recon),
-    ]
+    yield Batch("silver_customers", f"{s.silver_dir}/customers", frame=customers)
+    yield Batch("silver_products", f"{s.silver_dir}/products", frame=products)
+    yield Batch("silver_fx_rates", fx_where, frame=fx)
+    yield orders_batch
+    del customers, orders_batch
+    yield _order_items_batch(s, day, products)
+    yield _keyed(s, day, "shipments", "silver_shipments", has_order=("order_id", shipment_orders))
+    yield _keyed(s, day, "returns", "silver_returns", has_product=("product_id", product_ids))
+    yield _keyed(s, day, "inventory", "silver_inventory", has_product=("product_id", product_ids))
+    yield _sessions_batch(s, day)
+    yield _quarantine_batch(s, day)
+    yield Batch("silver_reconciliation", str(recon_path), frame=recon)
