@@ -39,6 +39,13 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "cache, so a long job never fills it (a full cache stops the JIT). `none` keeps "
         "the JVM's default (measure big batches).",
     ),
+    "RETAIL_SPARK_DRIVER_MEMORY": (
+        "4g",
+        "Heap of the Spark tasks' driver (`spark.driver.memory`, passed to spark-submit: "
+        "set inside the job it would come too late). In `local[*]` the executors run in "
+        "that JVM, so it bounds the whole job: at 5M order lines the clean job ran out "
+        "of a 1 GB heap. On a cluster, size `spark.executor.memory` instead.",
+    ),
     "RETAIL_SPARK_INTERPRET_BELOW_MB": (
         "64",
         "Input size (MB of landing files for the clean job, of silver Parquet for the KPI "

@@ -23,6 +23,9 @@ from retail_kpi.cleaning import rules
 from retail_kpi.config import env
 
 #: Small-machine defaults; any of them can be overridden with ``--conf`` / spark-submit.
+#: ``spark.driver.memory`` only takes effect when this process starts the JVM (tests,
+#: ``python spark_jobs/clean.py``); under spark-submit the DAG passes it on the command
+#: line (RETAIL_SPARK_DRIVER_MEMORY), because the JVM is already running here.
 DEFAULT_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "4",
     "spark.sql.adaptive.enabled": "true",

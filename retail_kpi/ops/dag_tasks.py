@@ -28,7 +28,7 @@ SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
 
 def spark_conf() -> dict[str, str]:
     """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env)."""
-    conf = {"spark.ui.enabled": "false"}
+    conf = {"spark.ui.enabled": "false", "spark.driver.memory": env("RETAIL_SPARK_DRIVER_MEMORY")}
     java_opts = env("RETAIL_SPARK_DRIVER_JAVA_OPTIONS").strip()
     if java_opts.lower() != "none":
         conf["spark.driver.extraJavaOptions"] = java_opts
