@@ -58,11 +58,11 @@ def git_state() -> dict[str, Any]:
         out = subprocess.run(
             ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False
         )
-        return out.stdout.strip()
+        return out.stdout.rstrip("\n")  # not strip(): porcelain lines start with a space
 
     changed = [ln[3:] for ln in git("status", "--porcelain").splitlines() if ln.strip()]
     return {
-        "commit": git("rev-parse", "--short", "HEAD"),
+        "commit": git("rev-parse", "--short", "HEAD").strip(),
         "dirty": bool(changed),
         "changed": changed,
     }
