@@ -5,7 +5,7 @@ password authentication), so it can be restarted mid-load without touching the s
 server, and so the warehouse password is a real secret to look for in the logs.
 
 Cost control: the lake (landing, silver, KPIs) of the dates is the session's shared
-generated lake (tests/integration/conftest.py: built once with one warm Spark session
+generated lake (tests/generated_lake.py: built once with one warm Spark session
 calling the same job functions ``spark-submit`` runs); the Airflow runs then mark those
 upstream tasks successful and execute the warehouse tasks for real (``load_warehouse`` +
 ``validate_warehouse``, with their callbacks, locks and audit). ``RETAIL_FAULT_DAYS``
@@ -95,8 +95,8 @@ def faults_env(pg_server, tmp_path_factory):
             "WAREHOUSE_URL": url,
             "RETAIL_DATA_DIR": str(root / "data"),
             "AIRFLOW_HOME": str(root / "airflow"),
-            # as the shared lake was generated: a run that regenerates the landing
-            # (the concurrent-runs test) writes the same bytes
+            # the shared lake's generator settings, for the runs that regenerate the
+            # landing (the concurrent-runs test); its lake is not rebuilt from it
             "RETAIL_SEED": str(SEED),
             "RETAIL_ORDERS_PER_DAY": str(VOLUME["orders"]),
             "RETAIL_CUSTOMERS": str(VOLUME["customers"]),
