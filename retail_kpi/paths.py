@@ -22,6 +22,11 @@ def manifest(s: Settings, day: dt.date | str) -> Path:
     return s.landing_dir / "_manifest" / _dt(day) / "manifest.json"
 
 
+def reconciliation(s: Settings, day: dt.date | str) -> Path:
+    """The clean job's reconciliation report of one landing date."""
+    return s.lake_dir / "_audit" / "clean" / _dt(day) / "reconciliation.json"
+
+
 def lake(s: Settings, layer: str, name: str, day: dt.date | str | None = None) -> Path:
     """``<lake>/<layer>/<name>[/dt=D]`` for layer in bronze, silver, quarantine, kpi."""
     base = s.lake_dir / layer / name

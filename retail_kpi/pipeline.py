@@ -17,6 +17,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from retail_kpi import paths
 from retail_kpi.config import REPO_ROOT, Settings, settings
 from retail_kpi.ops.locks import date_lock
 
@@ -114,7 +115,7 @@ def load_warehouse(day: dt.date, *, run_id: str) -> dict[str, int]:
 def clean_reconciliation(day: dt.date, s: Settings | None = None) -> dict[str, Any]:
     """The clean job's per-entity reconciliation report of ``day`` ({} when absent)."""
     s = s or settings()
-    path = s.lake_dir / "_audit" / "clean" / f"dt={day.isoformat()}" / "reconciliation.json"
+    path = paths.reconciliation(s, day)
     if not path.exists():
         return {}
     data = json.loads(path.read_text())

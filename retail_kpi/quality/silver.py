@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 
-from retail_kpi import schemas
+from retail_kpi import paths, schemas
 from retail_kpi.config import Settings
 from retail_kpi.quality.batch import Batch
 from retail_kpi.quality.frames import (
@@ -80,11 +79,6 @@ def reconciliation_frame(doc: dict | None) -> pd.DataFrame:
     return frame
 
 
-def reconciliation_path(s: Settings, day: dt.date) -> Path:
-    """Written by the clean job: ``lake/_audit/clean/dt=<date>/reconciliation.json``."""
-    return s.lake_dir / "_audit" / "clean" / f"dt={day.isoformat()}" / "reconciliation.json"
-
-
 def _keyed(s: Settings, day: dt.date, entity: str, suite: str, **refs: tuple[str, set]) -> Batch:
     """A batch of ``entity`` with a boolean ``has_<x>`` column per reference to check."""
     frame, where = read_silver(s, entity, day)
@@ -114,7 +108,7 @@ def batches(s: Settings, day: dt.date) -> Iterator[Batch]:
     customers, _ = read_silver(s, "customers", day)
     products, _ = read_silver(s, "products", day)
     product_ids = set(products["product_id"])
-    recon_path = reconciliation_path(s, day)
+    recon_path = paths.reconciliation(s, day)
     recon = reconciliation_frame(read_json(recon_path))
     orders_batch = _orders_batch(s, day, customers)
     fx, fx_where = read_silver(s, "fx_rates", day)

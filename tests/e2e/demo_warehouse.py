@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from retail_kpi import config
+from retail_kpi import config, paths
 from tests.conftest import server_url
 from tests.generated_lake import GeneratedLake
 
@@ -72,14 +72,15 @@ def _load_day(s: config.Settings, day: dt.date, gate: bool) -> None:
     reconciliation report)."""
     from retail_kpi.kpi.load import load_kpis
     from retail_kpi.load import load_date
+    from retail_kpi.pipeline import clean_reconciliation
     from retail_kpi.quality import run_gate
 
     run_id, url = f"e2e__{day}", s.warehouse_url
     t = dt.datetime.now(dt.UTC)
-    manifest = json.loads((s.landing_dir / "_manifest" / f"dt={day}" / "manifest.json").read_text())
+    manifest = json.loads(paths.manifest(s, day).read_text())
     _audit(url, day, "generate_landing", t, rows_out=sum(manifest["counts"].values()))
-    recon = s.lake_dir / "_audit" / "clean" / f"dt={day}" / "reconciliation.json"
-    entities = json.loads(recon.read_text())["entities"]
+    entities = clean_reconciliation(day, s)
+    assert entities, f"the shared lake has no reconciliation report of {day}"
     _audit(
         url, day, "clean_silver", t,
         rows_in=sum(e["rows_in"] for e in entities.values()),
