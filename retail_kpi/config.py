@@ -32,12 +32,11 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",
     ),
     "RETAIL_SPARK_DRIVER_JAVA_OPTIONS": (
-        "-XX:TieredStopAtLevel=1 -XX:-SegmentedCodeCache -XX:ReservedCodeCacheSize=512m",
-        "JVM options of the Spark tasks' driver (`spark.driver.extraJavaOptions`). The "
-        "default (C1 JIT only) cuts a small day's clean job from 122 to 79 CPU seconds on "
-        "2 cores (wall 69 -> 62 s idle, 72 -> 32 s on a loaded machine). One 512 MB code "
-        "cache, so a long job never fills it (a full cache stops the JIT). `none` keeps "
-        "the JVM's default (measure big batches).",
+        "-XX:-SegmentedCodeCache -XX:ReservedCodeCacheSize=512m",
+        "JVM options of the Spark tasks' driver (`spark.driver.extraJavaOptions`): one "
+        "512 MB code cache, so a long job never fills it (a full cache stops the JIT). A "
+        "small batch (RETAIL_SPARK_SMALL_BATCH_MB) adds `-XX:TieredStopAtLevel=1` (C1 JIT "
+        "only). `none` = the JVM's defaults.",
     ),
     "RETAIL_SPARK_DRIVER_MEMORY": (
         "4g",
@@ -46,11 +45,12 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "that JVM, so it bounds the whole job: at 5M order lines the clean job ran out "
         "of a 1 GB heap. On a cluster, size `spark.executor.memory` instead.",
     ),
-    "RETAIL_SPARK_INTERPRET_BELOW_MB": (
+    "RETAIL_SPARK_SMALL_BATCH_MB": (
         "64",
-        "Input size (MB of landing files for the clean job, of silver Parquet for the KPI "
-        "job) below which Spark evaluates expressions interpreted instead of compiling "
-        "them: on a small batch compiling costs more than it saves. 0 = always compile.",
+        "A run date with fewer MB of landing files is a small batch: the Spark jobs "
+        "interpret expressions instead of compiling them and the driver JVM uses the C1 "
+        "JIT only, because on a small batch compiling costs more than it saves. 0 = "
+        "every batch is big.",
     ),
     "RETAIL_SEED": ("42", "Random seed of the generator; same seed+date = same bytes."),
     "RETAIL_ORDERS_PER_DAY": ("2000", "Generator volume: orders per day."),

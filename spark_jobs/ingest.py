@@ -149,8 +149,13 @@ def parse_lines(numbered: DataFrame, entity: str, fmt: str = CSV) -> DataFrame:
     ).otherwise(fmt_error)
     first_data_line = 2 if fmt == CSV else 1
     data = numbered.filter(F.col("_source_line") >= first_data_line)
-    data = data.withColumn("_parse_error", error)
-    fields = [F.when(F.col("_parse_error").isNull(), parsed.getField(n)).alias(n) for n in names]
+    # The parsed struct is a column of its own: inlined into each field's CASE it would be
+    # parsed once per field (3.5x slower at 1.2M lines; Spark does not share subexpressions
+    # across conditional branches).
+    data = data.withColumn("_parse_error", error).withColumn("_parsed", parsed)
+    fields = [
+        F.when(F.col("_parse_error").isNull(), F.col("_parsed").getField(n)).alias(n) for n in names
+    ]
     return data.select(
         *fields,
         F.col("_source_file"),

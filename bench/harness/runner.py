@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ceiling, report
+from bench.harness import ceiling, report, stages
 from bench.harness.sampler import run_measured
 from bench.harness.stages import Stage
 from bench.harness.task import parse_result
@@ -65,6 +65,7 @@ def stage_rows(task_id: str, results: dict[str, Any], lake: Path, day: dt.date) 
 def run_stage(stage: Stage, env: dict[str, str], logs: Path) -> dict[str, Any]:
     """Run one stage; returns its measurement record (``rows`` is filled in later)."""
     logfile = logs / f"{stage.task_id}.log"
+    stage = stages.sized(stage, Path(env["RETAIL_DATA_DIR"]) / "landing")
     log.info("stage %s ...", stage.task_id)
     m = run_measured(stage.cmd, stage_env(env, stage), logfile)
     rec: dict[str, Any] = {

@@ -103,6 +103,19 @@ def spark_command(
     return Stage(op.task_id, "spark", cmd, env)
 
 
+def sized(stage: Stage, landing_dir: Path) -> Stage:
+    """A Spark stage with the driver JVM options its task would add when it runs
+    (``retail_kpi.ops.spark.sized_conf``: they follow the date's landing volume, which
+    exists only once the generate stage has run)."""
+    from retail_kpi.ops.spark import JAVA_OPTIONS, sized_conf
+
+    if stage.kind != "spark" or any(a.startswith(f"{JAVA_OPTIONS}=") for a in stage.cmd):
+        return stage
+    day = stage.cmd[stage.cmd.index("--date") + 1]
+    extra = [a for k, v in sized_conf({}, landing_dir, day).items() for a in ("--conf", f"{k}={v}")]
+    return Stage(stage.task_id, stage.kind, [stage.cmd[0], *extra, *stage.cmd[1:]], stage.env)
+
+
 def python_command(task_id: str, day: dt.date, run_id: str, params: dict[str, Any]) -> Stage:
     cmd = [sys.executable, "-m", "bench.harness.task", task_id, "--date", day.isoformat()]
     return Stage(task_id, "python", [*cmd, "--run-id", run_id, "--params", json.dumps(params)])

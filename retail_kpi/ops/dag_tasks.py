@@ -27,12 +27,12 @@ SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
 
 
 def spark_conf() -> dict[str, str]:
-    """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env)."""
-    conf = {"spark.ui.enabled": "false", "spark.driver.memory": env("RETAIL_SPARK_DRIVER_MEMORY")}
-    java_opts = env("RETAIL_SPARK_DRIVER_JAVA_OPTIONS").strip()
-    if java_opts.lower() != "none":
-        conf["spark.driver.extraJavaOptions"] = java_opts
-    return conf
+    """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env).
+
+    The driver's JVM options depend on the date's volume and are added when the task
+    runs (:class:`~retail_kpi.ops.spark.DateLockedSparkSubmitOperator`).
+    """
+    return {"spark.ui.enabled": "false", "spark.driver.memory": env("RETAIL_SPARK_DRIVER_MEMORY")}
 
 
 #: One Spark application at a time per Airflow installation (2-core machines).

@@ -187,3 +187,26 @@ def test_one_spark_app_folds_the_spark_tasks_into_the_first() -> None:
     ]
     assert out[1].cmd == [*submit, str(COMBINED_APP), "--date", "D"]
     assert out[1].env == {"E": "1"}
+
+
+def test_spark_stages_get_the_jvm_options_of_the_landed_volume(tmp_path: Path, monkeypatch) -> None:
+    """As the task does when it runs: decided from the files generate_landing wrote."""
+    from bench.harness.stages import sized
+
+    monkeypatch.setenv("RETAIL_SPARK_SMALL_BATCH_MB", "1")
+    monkeypatch.setenv("RETAIL_SPARK_DRIVER_JAVA_OPTIONS", "-Xss4m")
+    submit = ["/v/bin/spark-submit", "--conf", "spark.ui.enabled=false"]
+    stage = Stage("clean_silver", "spark", [*submit, "/x/clean.py", "--date", "2026-03-11"])
+    small = sized(stage, tmp_path)  # nothing landed yet
+    assert small.cmd[:3] == [
+        "/v/bin/spark-submit",
+        "--conf",
+        "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1 -Xss4m",
+    ]
+    assert small.cmd[3:] == stage.cmd[1:]
+    folder = tmp_path / "orders" / "dt=2026-03-11"
+    folder.mkdir(parents=True)
+    (folder / "orders.csv").write_bytes(b"x" * 1024 * 1024)
+    assert sized(stage, tmp_path).cmd[2] == "spark.driver.extraJavaOptions=-Xss4m"
+    python = Stage("validate_landing", "python", ["py"])
+    assert sized(python, tmp_path) is python
