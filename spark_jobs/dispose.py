@@ -56,26 +56,44 @@ def split_malformed(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
 def parse_fields(df: DataFrame, fields: dict[str, Field]) -> DataFrame:
     """Typed columns (same names) + ``_failure`` for missing required / unparseable values.
 
-    Columns not listed keep their cleaned string value; meta columns are kept.
+    Only the listed fields and the meta columns are kept. Three projections, each reading
+    the previous one's columns: trim, parse, check. In one projection every value was
+    parsed twice, since a check sits in a conditional branch where Spark does not reuse
+    the parsed column (2.2 vs 4.5 s for 1.2M web sessions).
     """
-    out: list[Column] = []
+    trimmed = df.select(
+        *[
+            (C.squash(n) if spec.kind == "name" else C.clean_str(n)).alias(n)
+            for n, spec in fields.items()
+        ],
+        *META,
+    )
+    parsed = trimmed.select(
+        *[
+            col
+            for name, spec in fields.items()
+            for col in (
+                (
+                    F.col(name) if spec.kind in ("str", "name") else PARSERS[spec.kind](F.col(name))
+                ).alias(name),
+                F.col(name).isNull().alias(f"_empty_{name}"),
+            )
+        ],
+        *META,
+    )
     checks: list[Column] = []
     bad_type: list[Column] = []
     for name, spec in fields.items():
-        raw = C.squash(name) if spec.kind == "name" else C.clean_str(name)
-        parsed = raw if spec.kind == "name" else PARSERS[spec.kind](raw)
-        out.append(parsed.alias(name))
+        empty = F.col(f"_empty_{name}")
         if spec.required:
-            checks.append(C.check(raw.isNull(), "MISSING_REQUIRED", f"{name} is empty"))
+            checks.append(C.check(empty, "MISSING_REQUIRED", f"{name} is empty"))
         if spec.kind not in _TEXT_KINDS:
             bad_type.append(
                 C.check(
-                    raw.isNotNull() & parsed.isNull(),
-                    "BAD_TYPE",
-                    f"{name} is not a valid {spec.kind}",
+                    ~empty & F.col(name).isNull(), "BAD_TYPE", f"{name} is not a valid {spec.kind}"
                 )
             )
-    return df.select(*out, *META, C.first_failure(checks + bad_type).alias("_failure"))
+    return parsed.select(*fields, *META, C.first_failure(checks + bad_type).alias("_failure"))
 
 
 def add_checks(df: DataFrame, checks: Iterable[Column]) -> DataFrame:
