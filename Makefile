@@ -19,7 +19,7 @@ help: ## list targets
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@test -x $(UV) || $(PY) -m pip install -q uv==0.13.9
-	$(UV) pip install --python $(PY) -q -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(UV) pip install --python $(PY) -q --compile-bytecode -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 venv: $(VENV)/.installed ## create/update the virtualenv with pinned dependencies

@@ -11,7 +11,7 @@ export SUPERSET_HOME SUPERSET_PORT
 # so Superset gets its own venv, installed from its own lock.
 $(SUPERSET_VENV)/.installed: superset/requirements.txt superset/constraints.txt | $(VENV)/.installed
 	@test -x $(SUPERSET_PY) || $(UV) venv -q --python $(PY) $(SUPERSET_VENV)
-	$(UV) pip install --python $(SUPERSET_PY) -q -r superset/requirements.txt -c superset/constraints.txt
+	$(UV) pip install --python $(SUPERSET_PY) -q --compile-bytecode -r superset/requirements.txt -c superset/constraints.txt
 	@touch $@
 
 superset-venv: $(SUPERSET_VENV)/.installed ## create/update Superset's own virtualenv (.venv-superset)

@@ -6,8 +6,10 @@ raises, so a failed task always leaves its evidence behind.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
+import itertools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -78,6 +80,15 @@ def _only_needed(frame: Any, spec: SuiteSpec) -> Any:
     return frame[[c for c in frame.columns if c in wanted]].copy()
 
 
+def _pandas_options(options: dict[str, Any]) -> Any:
+    """``pd.option_context`` over a layer's pandas options (none: a no-op context)."""
+    import pandas as pd
+
+    if not options:
+        return contextlib.nullcontext()
+    return pd.option_context(*itertools.chain.from_iterable(options.items()))
+
+
 def _as_pandas(value: Any) -> Any:
     """Dates become Timestamps to compare with the datetime64 columns of pandas batches."""
     import pandas as pd
@@ -142,17 +153,19 @@ def run_gate(
 
     validated_at = dt.datetime.now(dt.UTC)
     gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
-    batches: Iterable[Batch] = importlib.import_module(LAYERS[layer]).batches(s, day)
+    module = importlib.import_module(LAYERS[layer])
     context = gx_context.build_context(s)
     outcomes: list[Outcome] = []
     identifiers = []
-    for batch in batches:
-        identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, day)
-        identifiers.append((spec.name, identifier))
-        flat = flatten(spec, batch, suite_result, layer=layer, day=day)
-        attach_samples(s.warehouse_url, batch, flat, SAMPLE_SIZE)
-        outcomes.extend(flat)
-        batch.frame = None  # validated: free it before the next batch is read
+    with _pandas_options(getattr(module, "PANDAS_OPTIONS", {})):
+        batches: Iterable[Batch] = module.batches(s, day)
+        for batch in batches:
+            identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, day)
+            identifiers.append((spec.name, identifier))
+            flat = flatten(spec, batch, suite_result, layer=layer, day=day)
+            attach_samples(s.warehouse_url, batch, flat, SAMPLE_SIZE)
+            outcomes.extend(flat)
+            batch.frame = None  # validated: free it before the next batch is read
     pages = build_pages(context, identifiers)
     for o in outcomes:
         o.details["data_docs"] = pages.get(o.suite)

@@ -100,3 +100,46 @@ def test_unparseable_values_only_warn(tmp_path: Path, warehouse: str) -> None:
     assert _failed(warehouse, "land-warn") == [
         ("landing_order_items", "expect_column_values_to_match_regex", "quantity", False)
     ]
+
+
+def test_broken_lines_and_bad_values_are_counted_exactly(tmp_path: Path, warehouse: str) -> None:
+    """Counts and samples worked out by hand: 100 good lines, one of them with a
+    fractional quantity and one with an empty one, then a line with an unclosed quote
+    and one with bytes that are not UTF-8 (102 data lines, as the manifest says)."""
+    s = qd.settings_for(tmp_path, warehouse)
+    qd.write_clean_landing(s)
+    rows = qd.landing_rows("order_items", 100)
+    rows[3]["quantity"] = "2.5"
+    rows[8]["quantity"] = ""
+    path = qd.write_landing(s, "order_items", rows)
+    with path.open("ab") as fh:
+        fh.write(b'O-x,1,"P1,2,3.00,0\n' + b"O-y,1,\xff\xfe,2,3.00,0\n")
+    qd.write_manifest(s, {**dict.fromkeys(schemas.ENTITIES, 4), "order_items": 102})
+
+    result = run_gate("landing", qd.DAY, run_id="land-exact", settings=s)
+
+    got = {
+        (o.expectation, o.column): o
+        for o in result.outcomes
+        if o.suite == "landing_order_items" and o.unexpected_count
+    }
+    assert sorted((e, c, o.unexpected_count) for (e, c), o in got.items()) == [
+        ("expect_column_value_lengths_to_be_between", "quantity", 1),
+        ("expect_column_values_to_be_null", "_parse_error", 2),
+        ("expect_column_values_to_match_regex", "quantity", 1),
+    ]
+    broken = got[("expect_column_values_to_be_null", "_parse_error")].details
+    assert sorted(broken["sample_values"]) == [
+        "undecodable bytes",
+        "wrong field count or broken quoting",
+    ]
+    # the broken lines have no values: their keys are NULL in the samples (JSON null)
+    assert [(r["order_id"], r["line_number"]) for r in broken["sample_rows"]] == [(None, None)] * 2
+    assert got[("expect_column_values_to_match_regex", "quantity")].details["sample_values"] == [
+        "2.5"
+    ]
+    row_count = next(
+        o for o in result.outcomes
+        if o.suite == "landing_order_items" and o.details["kwargs"].get("max_value") is not None
+    )  # fmt: skip
+    assert row_count.observed_value == "102"
