@@ -114,3 +114,21 @@ def test_unknown_customer_share_is_only_a_warning(loaded: config.Settings) -> No
     assert [r[:4] for r in _failed(loaded, "wh-warn")] == [
         ("warehouse_fct_order_line", "expect_column_values_to_not_be_in_set", False, 1)
     ]
+
+
+def test_kpi_that_disagrees_with_the_facts_blocks(loaded: config.Settings) -> None:
+    # Five more units on one line: its day and country's KPI row now disagrees on units
+    # (and on nothing else, since only the quantity changed).
+    _sql(
+        loaded,
+        "update dw.fct_order_line set quantity = quantity + 5"
+        " where order_id = 'O1' and line_number = 1",
+    )
+    with pytest.raises(QualityGateFailed) as caught:
+        run_gate("warehouse", DAY1, run_id="wh-kpi", settings=loaded)
+
+    assert "suite warehouse_kpi_daily_sales" in str(caught.value)
+    failed = [r[:4] for r in _failed(loaded, "wh-kpi")]
+    assert failed == [
+        ("warehouse_kpi_daily_sales", "expect_column_pair_values_to_be_equal", True, 1)
+    ]
