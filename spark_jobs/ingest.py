@@ -120,9 +120,13 @@ def _csv_fields(value: Column, names: list[str]) -> tuple[Column, Column]:
     """(error or NULL, parsed struct) of a CSV line: field count and quoting checked first."""
     well_formed = value.rlike(line_pattern(len(names)))
     odd_quotes = F.size(F.split(value, '"')) % 2 == 0
-    error = F.when(
-        odd_quotes & ~well_formed, F.lit("broken quoting: unbalanced double quote")
-    ).when(~well_formed, F.lit(f"wrong field count: expected {len(names)} fields"))
+    # The pattern once per line; the quote count (an array per line) only for lines
+    # that fail it.
+    error = (
+        F.when(well_formed, F.lit(None).cast("string"))
+        .when(odd_quotes, F.lit("broken quoting: unbalanced double quote"))
+        .otherwise(F.lit(f"wrong field count: expected {len(names)} fields"))
+    )
     ddl = ", ".join(f"`{n}` STRING" for n in names)
     return error, F.from_csv(value, ddl, {"escape": '"', "mode": "PERMISSIVE"})
 
