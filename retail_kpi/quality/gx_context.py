@@ -59,14 +59,13 @@ def build_context(s: Settings) -> Any:
     """An ephemeral GX context with a filesystem Data Docs site and results store."""
     quiet_gx()
     import great_expectations as gx
-
-    skip_batch_fingerprints()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
 
+    skip_batch_fingerprints()
     defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
     defaults.stores[defaults.validation_results_store_name]["store_backend"] = {
         "class_name": "TupleFilesystemStoreBackend",
