@@ -126,38 +126,58 @@ def raw_key(entity: str) -> Column:
     )
 
 
+#: Above this many repeated business keys in one batch the repeated keys are joined with
+#: a shuffle instead of being broadcast (a landing file delivered twice, say).
+MAX_BROADCAST_KEYS = 500_000
+
+
 def mark_fates(df: DataFrame, entity: str, newest_first: Column | None = None) -> DataFrame:
-    """Add ``_fate`` (clean/quarantine/duplicate), ``_dup_kind``, ``_kept_line``, ``_record_key``.
+    """Add ``_record_key``, ``_kept_file``, ``_kept_line``, ``_dup_kind`` and ``_fate``
+    (clean/quarantine/duplicate). ``df`` is persisted; the result is a cheap plan over it.
 
     Rows sharing a business key compete: valid rows before invalid ones, then (snapshots)
     the newest ``updated_at``, then the earliest file and line. The winner is clean or
     quarantined by its own failure; a loser is a duplicate when it is byte-identical to
     the winner or valid (near duplicate), else it is quarantined for its own failure.
     Rows without a usable key never compete (they carry their own failure).
+
+    Only rows whose key repeats go through the window: the repeated keys are counted
+    first (a shuffle of keys alone) and broadcast, so the other rows, nearly all of a
+    batch, are never shuffled or sorted. One window over every row cost a third of the
+    order lines' cleaning (the rows carry their raw line).
     """
-    key = key_string(entity)
-    own = F.concat_ws(
-        "\u0000", F.lit("row"), F.col("_source_file"), F.col("_source_line").cast("string")
+    df = df.withColumn("_record_key", key_string(entity)).persist()
+    repeated = (
+        df.filter(F.col("_record_key").isNotNull())
+        .groupBy("_record_key")
+        .count()
+        .filter(F.col("count") > 1)
+        .select("_record_key")
+        .persist()
     )
-    group = F.coalesce(key, own)
+    keys = F.broadcast(repeated) if repeated.count() <= MAX_BROADCAST_KEYS else repeated
+    ok = F.col("_failure").isNull()
+    alone = df.join(keys, "_record_key", "left_anti").withColumns(
+        {
+            "_kept_file": F.col("_source_file"),
+            "_kept_line": F.col("_source_line"),
+            "_dup_kind": F.lit(None).cast("string"),
+            "_fate": F.when(ok, F.lit(CLEAN)).otherwise(F.lit(QUARANTINE)),
+        }
+    )
     order = [F.col("_failure").isNotNull().asc()]
     if newest_first is not None:
         order.append(newest_first.desc_nulls_last())
     order += [F.col("_source_file").asc(), F.col("_source_line").asc()]
-    w = Window.partitionBy("_group").orderBy(*order)
-    first_raw = F.first("_raw").over(w)
-    first_file = F.first("_source_file").over(w)
-    first_line = F.first("_source_line").over(w)
-    rn = F.row_number().over(w)
-    marked = (
-        df.withColumn("_record_key", key)
-        .withColumn("_group", group)
-        .withColumn("_rn", rn)
-        .withColumn("_kept_file", first_file)
-        .withColumn("_kept_line", first_line)
-        .withColumn("_same_raw", F.col("_raw") == first_raw)
+    w = Window.partitionBy("_record_key").orderBy(*order)
+    competing = df.join(keys, "_record_key", "left_semi").withColumns(
+        {
+            "_rn": F.row_number().over(w),
+            "_kept_file": F.first("_source_file").over(w),
+            "_kept_line": F.first("_source_line").over(w),
+            "_same_raw": F.col("_raw") == F.first("_raw").over(w),
+        }
     )
-    ok = F.col("_failure").isNull()
     dup_kind = (
         F.when(F.col("_rn") == 1, F.lit(None))
         .when(F.col("_same_raw"), F.lit("exact"))
@@ -168,11 +188,9 @@ def mark_fates(df: DataFrame, entity: str, newest_first: Column | None = None) -
         .when(ok, F.lit(CLEAN))
         .otherwise(F.lit(QUARANTINE))
     )
-    return (
-        marked.withColumn("_dup_kind", dup_kind)
-        .withColumn("_fate", fate)
-        .drop("_group", "_rn", "_same_raw")
-    )
+    competing = competing.withColumn("_dup_kind", dup_kind).withColumn("_fate", fate)
+    columns = [*df.columns, "_kept_file", "_kept_line", "_dup_kind", "_fate"]
+    return alone.select(*columns).unionByName(competing.select(*columns))
 
 
 def to_quarantine(df: DataFrame, entity: str, run_id: str, ingest_date: str) -> DataFrame:
@@ -238,7 +256,8 @@ def triage(
     newest_first: str | None = None,
     derive: dict[str, Column] | None = None,
 ) -> tuple[DataFrame, DataFrame]:
-    """(rows with their fate decided, malformed rows); the first is persisted.
+    """(rows with their fate decided, malformed rows); the first is a plan over a
+    persisted frame (``mark_fates``).
 
     ``derive`` adds columns computed once from the parsed ones (e.g. the country code)
     before ``checks`` run, so checks and outputs share one expression.
@@ -249,7 +268,7 @@ def triage(
         typed = typed.withColumns(derive)
     typed = add_checks(typed, checks)
     marked = mark_fates(typed, entity, F.col(newest_first) if newest_first else None)
-    return marked.persist(), malformed
+    return marked, malformed
 
 
 def finish(

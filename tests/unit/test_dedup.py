@@ -1,0 +1,97 @@
+"""Who wins a business key: ``mark_fates`` on hand-made rows, every fate worked out by hand.
+
+The same rows go through both ways of finding the competing rows: broadcasting the
+repeated keys (normal batches) and a shuffle join (more than MAX_BROADCAST_KEYS keys).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from spark_jobs import dispose
+from spark_jobs.common import session_conf
+
+SCHEMA = (
+    "product_id string, updated_at timestamp, _source_file string, _source_line int, "
+    "_raw string, _failure struct<reason_code:string,rule:string>"
+)
+BAD = ("INVALID_VALUE", "by hand")
+
+
+def ts(day: int, hour: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour)
+
+
+ROWS = [
+    # P1: the newest valid row wins; the invalid row is newer still but sorts after valid ones
+    ("P1", ts(10, 10), "f1", 2, "P1,a", None),
+    ("P1", ts(11, 9), "f1", 5, "P1,b", None),
+    ("P1", ts(10, 10), "f1", 7, "P1,a", None),
+    ("P1", ts(12), "f1", 8, "P1,c", BAD),
+    # P2: both invalid, no updated_at: the earlier file wins, the other is its exact copy
+    ("P2", None, "f1", 3, "P2,x", BAD),
+    ("P2", None, "f0", 4, "P2,x", BAD),
+    # P3 alone
+    ("P3", ts(9), "f1", 6, "P3,y", None),
+    # no key: never compete, even when byte-identical
+    (None, None, "f1", 9, ",z", BAD),
+    (None, None, "f1", 12, ",z", BAD),
+    # P4: a missing updated_at loses to any present one
+    ("P4", None, "f1", 10, "P4,n", None),
+    ("P4", ts(1), "f1", 11, "P4,o", None),
+]
+
+# (file, line) -> (record_key, fate, duplicate kind, kept file, kept line)
+EXPECTED = {
+    ("f1", 2): ("P1", "duplicate", "near", "f1", 5),
+    ("f1", 5): ("P1", "clean", None, "f1", 5),
+    ("f1", 7): ("P1", "duplicate", "near", "f1", 5),
+    ("f1", 8): ("P1", "quarantine", None, "f1", 5),
+    ("f1", 3): ("P2", "duplicate", "exact", "f0", 4),
+    ("f0", 4): ("P2", "quarantine", None, "f0", 4),
+    ("f1", 6): ("P3", "clean", None, "f1", 6),
+    ("f1", 9): (None, "quarantine", None, "f1", 9),
+    ("f1", 12): (None, "quarantine", None, "f1", 12),
+    ("f1", 10): ("P4", "duplicate", "near", "f1", 11),
+    ("f1", 11): ("P4", "clean", None, "f1", 11),
+}
+
+
+@pytest.mark.parametrize("join", ["broadcast", "shuffle"])
+def test_every_row_gets_the_hand_worked_fate(
+    spark: SparkSession, monkeypatch: pytest.MonkeyPatch, join: str
+) -> None:
+    shuffle = join == "shuffle"
+    if shuffle:
+        monkeypatch.setattr(dispose, "MAX_BROADCAST_KEYS", 0)
+    conf = {"spark.sql.autoBroadcastJoinThreshold": "-1"} if shuffle else {}
+    with session_conf(spark, conf):
+        df = spark.createDataFrame(ROWS, SCHEMA)
+        marked = dispose.mark_fates(df, "products", F.col("updated_at"))
+        plan = marked._jdf.queryExecution().executedPlan().toString()
+        got = {
+            (r._source_file, r._source_line): (
+                r._record_key,
+                r._fate,
+                r._dup_kind,
+                r._kept_file,
+                r._kept_line,
+            )
+            for r in marked.collect()
+        }
+    spark.catalog.clearCache()
+    assert marked.columns == [
+        *df.columns,
+        "_record_key",
+        "_kept_file",
+        "_kept_line",
+        "_dup_kind",
+        "_fate",
+    ]
+    assert len(got) == len(ROWS)
+    assert got == EXPECTED
+    assert ("SortMergeJoin" if shuffle else "BroadcastHashJoin") in plan
