@@ -87,7 +87,7 @@ def clean_shipments(bronze: DataFrame, ctx: Context) -> EntityResult:
         _not_future("shipped_ts", ctx),
         _not_future("delivered_ts", ctx),
     ]
-    marked, malformed = triage(bronze, "shipments", fields, checks)
+    marked, malformed = triage(ctx, bronze, "shipments", fields, checks)
     rows, order_checks = _join_orders(clean_rows(marked), ctx)
     rows = add_checks(
         rows,
@@ -136,7 +136,7 @@ def clean_returns(bronze: DataFrame, ctx: Context) -> EntityResult:
             f"return_date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),
     ]
-    marked, malformed = triage(bronze, "returns", fields, checks)
+    marked, malformed = triage(ctx, bronze, "returns", fields, checks)
     rows, order_checks = _join_orders(
         clean_rows(marked).withColumn("return_date", return_date), ctx
     )
@@ -205,6 +205,7 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
         ),
     ]
     marked, malformed = triage(
+        ctx,
         bronze,
         "inventory",
         fields,
@@ -264,6 +265,7 @@ def clean_web_sessions(bronze: DataFrame, ctx: Context) -> EntityResult:
         ),
     ]
     marked, malformed = triage(
+        ctx,
         bronze,
         "web_sessions",
         fields,

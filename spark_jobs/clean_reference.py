@@ -32,7 +32,7 @@ def clean_fx_rates(bronze: DataFrame, ctx: Context) -> EntityResult:
             "rate_date after the landing date",
         ),
     ]
-    marked, malformed = triage(bronze, "fx_rates", fields, checks)
+    marked, malformed = triage(ctx, bronze, "fx_rates", fields, checks)
     conformed = clean_rows(marked)
     return finish("fx_rates", ctx, marked, malformed, conformed, F.lit(ctx.day).cast("date"))
 
@@ -98,7 +98,7 @@ def clean_products(bronze: DataFrame, ctx: Context) -> EntityResult:
             "updated_at after the landing date",
         ),
     ]
-    marked, malformed = triage(bronze, "products", fields, checks, newest_first="updated_at")
+    marked, malformed = triage(ctx, bronze, "products", fields, checks, newest_first="updated_at")
     conformed = clean_rows(marked).withColumns(
         {c: C.round_money(F.col(c)) for c in ("manufacturing_price_usd", "list_price_usd")}
     )
@@ -163,7 +163,7 @@ def clean_customers(bronze: DataFrame, ctx: Context) -> EntityResult:
         "segment": R.segment(F.col("segment")),
     }
     marked, malformed = triage(
-        bronze, "customers", fields, checks, newest_first="updated_at", derive=derive
+        ctx, bronze, "customers", fields, checks, newest_first="updated_at", derive=derive
     )
     valid_email = R.email_valid(F.col("email"))
     conformed = clean_rows(marked).withColumns(

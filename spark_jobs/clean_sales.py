@@ -91,7 +91,7 @@ def prepare_orders(bronze: DataFrame, ctx: Context) -> OrdersStage:
         "country_code": R.country_code("country"),
         "order_date": F.to_date(F.col("order_ts")),
     }
-    marked, malformed = triage(bronze, "orders", fields, checks, derive=derive)
+    marked, malformed = triage(ctx, bronze, "orders", fields, checks, derive=derive)
     rows = clean_rows(marked).withColumn("ingest_date", F.lit(ctx.day).cast("date"))
     rows = rows.withColumns(
         {
@@ -211,7 +211,7 @@ def clean_order_items(bronze: DataFrame, ctx: Context) -> EntityResult:
         C.check(F.col("unit_price") <= 0, "ABSURD_PRICE", "unit_price <= 0"),
         C.check((pct < 0) | (pct >= 1), "INVALID_VALUE", "discount_pct not in [0, 1)"),
     ]
-    marked, malformed = triage(bronze, "order_items", fields, checks)
+    marked, malformed = triage(ctx, bronze, "order_items", fields, checks)
     orders = ctx.lookups["orders_today"].withColumn("_order_found", F.lit(True))
     rejected = ctx.lookups["orders_rejected"].withColumn("_order_rejected", F.lit(True))
     products = ctx.lookups["products"].select(

@@ -204,7 +204,7 @@ def run_clean(
     with sized_for(spark, size) as small:
         log.info("landing %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
         rows_in = ingest_all(spark, landing, lake)
-        ctx = Context(day=day, run_id=run_id, lookups={})
+        ctx = Context(day=day, run_id=run_id, lookups={}, small_batch=small)
         try:
             clean_all(spark, lake, ctx, rows_in)
         finally:

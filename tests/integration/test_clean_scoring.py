@@ -59,17 +59,27 @@ def assert_perfect(score: Score) -> None:
 
 
 @pytest.mark.parametrize(
-    ("seed", "factor", "fmt", "history"),
+    ("seed", "factor", "fmt", "history", "big"),
     # two seeds x two defect-rate settings (2x and 6x the defaults); one of each seed's
     # runs reads JSON lines (a whole clean run costs about a minute on 2 cores). The last
     # cleans D-7 first, so D's shipments (7 days after their orders) and returns of D-7's
-    # orders resolve against history; both days are scored.
-    [(7, 2.0, "csv", False), (7, 6.0, "jsonl", False), (11, 2.0, "jsonl", False),
-     (11, 6.0, "csv", True)],
+    # orders resolve against history; both days are scored. The 6x runs are treated as
+    # big batches (compiled code, dedup through broadcast repeated keys).
+    [(7, 2.0, "csv", False, False), (7, 6.0, "jsonl", False, True),
+     (11, 2.0, "jsonl", False, False), (11, 6.0, "csv", True, True)],
 )  # fmt: skip
 def test_every_defect_repaired_or_quarantined_and_nothing_else(
-    spark: SparkSession, tmp_path: Path, seed: int, factor: float, fmt: str, history: bool
+    spark: SparkSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    factor: float,
+    fmt: str,
+    history: bool,
+    big: bool,
 ) -> None:
+    if big:
+        monkeypatch.setenv("RETAIL_SPARK_SMALL_BATCH_MB", "0")
     days = [LAST - dt.timedelta(days=7), LAST] if history else [LAST]
     manifests = clean_days(spark, tmp_path, seed, factor, days, fmt)
     cleaned = [d.isoformat() for d in days]

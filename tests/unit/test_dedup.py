@@ -1,7 +1,8 @@
 """Who wins a business key: ``mark_fates`` on hand-made rows, every fate worked out by hand.
 
-The same rows go through both ways of finding the competing rows: broadcasting the
-repeated keys (normal batches) and a shuffle join (more than MAX_BROADCAST_KEYS keys).
+The same rows go through the three ways of finding competing rows: one window over every
+row (small batches), broadcasting the repeated keys (big batches) and a shuffle join (big
+batches with more than MAX_BROADCAST_KEYS repeated keys).
 """
 
 from __future__ import annotations
@@ -61,17 +62,22 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("join", ["broadcast", "shuffle"])
+PLAN = {"one window": "Window", "broadcast": "BroadcastHashJoin", "shuffle": "SortMergeJoin"}
+
+
+@pytest.mark.parametrize("how", list(PLAN))
 def test_every_row_gets_the_hand_worked_fate(
-    spark: SparkSession, monkeypatch: pytest.MonkeyPatch, join: str
+    spark: SparkSession, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    shuffle = join == "shuffle"
+    shuffle = how == "shuffle"
     if shuffle:
         monkeypatch.setattr(dispose, "MAX_BROADCAST_KEYS", 0)
     conf = {"spark.sql.autoBroadcastJoinThreshold": "-1"} if shuffle else {}
     with session_conf(spark, conf):
         df = spark.createDataFrame(ROWS, SCHEMA)
-        marked = dispose.mark_fates(df, "products", F.col("updated_at"))
+        marked = dispose.mark_fates(
+            df, "products", F.col("updated_at"), small_batch=how == "one window"
+        )
         plan = marked._jdf.queryExecution().executedPlan().toString()
         got = {
             (r._source_file, r._source_line): (
@@ -94,4 +100,5 @@ def test_every_row_gets_the_hand_worked_fate(
     ]
     assert len(got) == len(ROWS)
     assert got == EXPECTED
-    assert ("SortMergeJoin" if shuffle else "BroadcastHashJoin") in plan
+    assert PLAN[how] in plan
+    assert ("Join" in plan) == (how != "one window")
