@@ -171,7 +171,7 @@ def mark_fates(
         .persist()
     )
     keys = F.broadcast(repeated) if repeated.count() <= MAX_BROADCAST_KEYS else repeated
-    alone = df.join(keys, "_record_key", "left_anti").withColumns(
+    alone = df.join(keys, on="_record_key", how="left_anti").withColumns(
         {
             "_kept_file": F.col("_source_file"),
             "_kept_line": F.col("_source_line"),
@@ -179,7 +179,7 @@ def mark_fates(
             "_fate": F.when(F.col("_failure").isNull(), F.lit(CLEAN)).otherwise(F.lit(QUARANTINE)),
         }
     )
-    competing = _compete(df.join(keys, "_record_key", "left_semi"), "_record_key", order)
+    competing = _compete(df.join(keys, on="_record_key", how="left_semi"), "_record_key", order)
     columns = [*df.columns, "_kept_file", "_kept_line", "_dup_kind", "_fate"]
     return alone.select(*columns).unionByName(competing.select(*columns))
 
