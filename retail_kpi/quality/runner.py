@@ -145,9 +145,10 @@ def _validate(context: Any, batch: Batch, run_id: Any, s: Settings, day: dt.date
     if batch.frame is not None:
         batch_parameters = {"dataframe": _only_needed(batch.frame, spec)}
         parameters = {k: _as_pandas(v) for k, v in parameters.items()}
-    result = checkpoint.run(
-        batch_parameters=batch_parameters, expectation_parameters=parameters, run_id=run_id
-    )
+    with gx_context.index_columns(keys):
+        result = checkpoint.run(
+            batch_parameters=batch_parameters, expectation_parameters=parameters, run_id=run_id
+        )
     ((identifier, suite_result),) = result.run_results.items()
     return identifier, suite_result, spec
 

@@ -1,5 +1,5 @@
-"""The gates' GX context: batches are not fingerprinted (GX has no setting for it), and
-validated frames are not kept in memory."""
+"""The gates' GX context: batches are not fingerprinted (GX has no setting for it),
+validated frames are not kept in memory, and column metrics see a narrowed frame."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from retail_kpi.config import Settings
-from retail_kpi.quality.gx_context import build_context
+from retail_kpi.quality.gx_context import build_context, index_columns
 from retail_kpi.quality.runner import _forget_batches
 
 
@@ -53,3 +53,30 @@ def test_validated_frames_are_not_kept_by_the_context(tmp_path: Path) -> None:
     gc.collect()
 
     assert alive() is None
+
+
+def test_column_metrics_get_their_column_and_the_keys_only(tmp_path: Path) -> None:
+    """The narrowed domain still reports unexpected rows by key, honours row conditions,
+    and leaves table domains whole (GX's engine method the gates wrap)."""
+    import great_expectations as gx
+
+    frame = pd.DataFrame(
+        {"x": [1, 3, 5, 2], "key": ["a", "b", "c", "d"], "other": ["p", "q", "r", "s"]}
+    )
+    _, batch = _validated(tmp_path, frame)
+    engine = batch.data.execution_engine
+    with index_columns(["key"]):
+        result = batch.validate(
+            gx.expectations.ExpectColumnValuesToBeBetween(column="x", max_value=3),
+            result_format={"result_format": "SUMMARY", "unexpected_index_column_names": ["key"]},
+        ).result
+        assert list(engine.get_domain_records({"column": "x"}).columns) == ["x", "key"]
+        conditioned = engine.get_domain_records(
+            {"column": "x", "row_condition": 'key != "a"', "condition_parser": "pandas"}
+        )
+        assert list(conditioned.index) == [1, 2, 3]
+        assert list(engine.get_domain_records({}).columns) == ["x", "key", "other"]
+    assert list(engine.get_domain_records({"column": "x"}).columns) == ["x"]  # no keys set
+    # by hand: 5 is the one value above 3, on key "c"
+    assert result["unexpected_count"] == 1 and result["element_count"] == 4
+    assert result["partial_unexpected_index_list"] == [{"x": 5, "key": "c"}]
