@@ -15,7 +15,14 @@ import psycopg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_kpi.load.keys import CodeMap, VersionIndex, load_code_map, load_versions, timestamps_us
+from retail_kpi.load.keys import (
+    CodeMap,
+    IdIndex,
+    VersionIndex,
+    load_code_map,
+    load_versions,
+    timestamps_us,
+)
 
 #: Reads (entity, business date) -> silver rows of that date (memoised by the loader).
 Reader = Callable[[str, dt.date], pa.Table]
@@ -63,7 +70,7 @@ def _is_late(t: pa.Table, date_column: str) -> pa.Array:
     return pc.greater(t["ingest_date"], t[date_column])
 
 
-def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[pa.Array, pa.Table]:
+def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[IdIndex, pa.Table]:
     """The day's orders with their keys resolved once (order ids, header columns)."""
     cached = ctx.cache.get(("orders", day))
     if cached is None:
@@ -78,7 +85,7 @@ def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[pa.Array,
                 "fx_usd_per_unit": orders["fx_usd_per_unit"],
             }
         )
-        cached = ctx.cache[("orders", day)] = (orders["order_id"].combine_chunks(), header)
+        cached = ctx.cache[("orders", day)] = (IdIndex(orders["order_id"]), header)
     return cached  # type: ignore[return-value]
 
 
@@ -89,7 +96,7 @@ def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) ->
     count distinct orders on integers rather than strings.
     """
     order_ids, header = order_header(ctx, day, read)
-    position = pc.index_in(items["order_id"], value_set=order_ids)
+    position = order_ids.positions(items["order_id"])
     o = header.take(position)
     ts = timestamps_us(items["order_ts"])
     return pa.table(

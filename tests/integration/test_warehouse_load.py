@@ -45,6 +45,13 @@ def warehouse(make_database, tmp_path) -> config.Settings:
     return make_settings(url, tmp_path)
 
 
+@pytest.fixture(params=["index_in", "kept-table"])
+def lookup(request, monkeypatch) -> None:
+    """Both ways ids find their row (``keys.IdIndex``): hashed per call, or a kept table."""
+    if request.param == "kept-table":
+        monkeypatch.setattr("retail_kpi.load.keys.KEEP_TABLE_FROM", 1)
+
+
 def land_and_load(s: config.Settings, day: dt.date, run_id: str) -> dict[str, int]:
     """Write the silver of ``day`` (as the clean job would), then load it."""
     WRITERS[day](s.lake_dir)
@@ -60,7 +67,7 @@ def D(x: str) -> Decimal:
     return Decimal(x)
 
 
-def test_first_day_loads_hand_computed_facts_and_kpis(warehouse):
+def test_first_day_loads_hand_computed_facts_and_kpis(warehouse, lookup):
     counts = land_and_load(warehouse, DAY1, "t1")
     assert counts["fct_order_line"] == 4
     assert counts["dim_customer"] == 2 and counts["dim_product"] == 2
@@ -86,7 +93,7 @@ def test_first_day_loads_hand_computed_facts_and_kpis(warehouse):
     ]
 
 
-def test_late_rows_rebuild_their_business_day_and_versions_resolve_by_time(warehouse):
+def test_late_rows_rebuild_their_business_day_and_versions_resolve_by_time(warehouse, lookup):
     land_and_load(warehouse, DAY1, "t1")
     counts = land_and_load(warehouse, DAY2, "t2")
     # Day 2 rebuilt day 1 (4 old lines + the late O6) and loaded its own 2 lines.

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from retail_kpi.load.dims import new_versions
-from retail_kpi.load.keys import CodeMap, VersionIndex, timestamps_us
+from retail_kpi.load.keys import CodeMap, IdIndex, VersionIndex, timestamps_us
 from retail_kpi.load.kpi import daily_sales_rows
 from retail_kpi.load.partitions import day_name, month_name
 from retail_kpi.load.silver import latest_per_key
@@ -46,6 +46,22 @@ def test_empty_inputs():
         .tolist()
         == []
     )
+
+
+@pytest.mark.parametrize("keep_table_from", [1, 10**9], ids=["kept-table", "index_in"])
+def test_id_positions_by_hand(monkeypatch, keep_table_from):
+    monkeypatch.setattr("retail_kpi.load.keys.KEEP_TABLE_FROM", keep_table_from)
+    orders = IdIndex(pa.chunked_array([["O3", "O1"], ["O7"]]))
+    items = pa.chunked_array([["O1", "O7", "O9"], [None, "O3", "O1"]])
+    got = orders.positions(items)
+    assert got.type == pa.int32()
+    assert got.to_pylist() == [1, 2, None, None, 0, 1]
+    assert IdIndex(pa.array([], pa.string())).positions(pa.array(["O1"])).to_pylist() == [None]
+
+
+def test_repeated_ids_are_refused():
+    with pytest.raises(ValueError, match="distinct"):
+        IdIndex(pa.array(["O1", "O2", "O1"]))
 
 
 def test_code_map():
