@@ -85,7 +85,8 @@ def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[IdIndex, 
                 "fx_usd_per_unit": orders["fx_usd_per_unit"],
             }
         )
-        cached = ctx.cache[("orders", day)] = (IdIndex(orders["order_id"]), header)
+        order_ids = IdIndex(orders["order_id"], f"order ids of {day}")
+        cached = ctx.cache[("orders", day)] = (order_ids, header)
     return cached  # type: ignore[return-value]
 
 

@@ -42,19 +42,22 @@ class IdIndex:
     matches only a null id).
     """
 
-    def __init__(self, ids: pa.Array | pa.ChunkedArray) -> None:
+    def __init__(self, ids: pa.Array | pa.ChunkedArray, what: str = "ids") -> None:
         ids = pc.cast(ids, pa.string())
-        if pc.count_distinct(ids, mode="all").as_py() != len(ids):
-            raise ValueError(f"ids must be distinct ({len(ids):,} given)")
         self._ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         self._table: pd.Index | None = None
         if len(ids) >= KEEP_TABLE_FROM:
             self._table = pd.Index(_objects(self._ids), dtype=object, copy=False)
+            distinct = len(ids) if self._table.is_unique else len(self._table.unique())
+        else:
+            distinct = pc.count_distinct(ids, mode="all").as_py()
+        if distinct != len(ids):
+            raise ValueError(
+                f"{what} repeat: {len(ids):,} rows, {distinct:,} distinct; silver holds one "
+                "row per key, so the lake is inconsistent (rerun clean_silver for the date)"
+            )
 
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def positions(self, values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    def positions(self, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Each value's position among the ids (int32), null when absent."""
         if self._table is None:
             return pc.index_in(pc.cast(values, pa.string()), value_set=self._ids)
@@ -89,7 +92,8 @@ class VersionIndex:
         codes, starts = codes[order].astype(np.int64), starts[order]
         key_arr = np.asarray(keys, dtype=np.int64)[order]
         first = np.searchsorted(codes, np.arange(len(uniq)), side="left")
-        return cls(IdIndex(pa.array(list(uniq), pa.string())), codes, starts, key_arr, first)
+        index = IdIndex(pa.array(list(uniq), pa.string()), "version ids")
+        return cls(index, codes, starts, key_arr, first)
 
     def lookup(self, ids: pa.Array | pa.ChunkedArray, at_us: np.ndarray) -> np.ndarray:
         """Key valid for each (id, instant); -1 for unknown ids.

@@ -59,9 +59,11 @@ def test_id_positions_by_hand(monkeypatch, keep_table_from):
     assert IdIndex(pa.array([], pa.string())).positions(pa.array(["O1"])).to_pylist() == [None]
 
 
-def test_repeated_ids_are_refused():
-    with pytest.raises(ValueError, match="distinct"):
-        IdIndex(pa.array(["O1", "O2", "O1"]))
+@pytest.mark.parametrize("keep_table_from", [1, 10**9], ids=["kept-table", "index_in"])
+def test_repeated_ids_are_refused(monkeypatch, keep_table_from):
+    monkeypatch.setattr("retail_kpi.load.keys.KEEP_TABLE_FROM", keep_table_from)
+    with pytest.raises(ValueError, match="order ids of 2024-03-01 repeat: 3 rows, 2 distinct"):
+        IdIndex(pa.array(["O1", "O2", "O1"]), "order ids of 2024-03-01")
 
 
 def test_code_map():
