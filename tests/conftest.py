@@ -68,3 +68,37 @@ def make_database() -> Iterator[Callable[[str], str]]:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports free on 127.0.0.1 right now."""
+    import socket
+
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory) -> Iterator[str]:
+    """Bootstrap servers of a real Kafka broker for the session.
+
+    KAFKA_BOOTSTRAP_SERVERS when set (checked, never stopped); otherwise the project's
+    broker in a folder and on ports of its own (a developer's `make kafka` broker is left
+    alone), stopped at the end of the session.
+    """
+    from retail_kpi.services import kafka
+
+    if env("KAFKA_BOOTSTRAP_SERVERS"):
+        yield kafka.start()
+        return
+    broker = kafka.LocalBroker(tmp_path_factory.mktemp("kafka"), *free_ports(2))
+    try:
+        yield broker.start()
+    finally:
+        broker.stop()

@@ -33,6 +33,7 @@ EXAMPLE = DOCKER / ".env.example"
 AIRFLOW_SERVICES = ("airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
                     "airflow-triggerer")  # fmt: skip
 ONE_SHOT = ("airflow-init", "superset-init")
+PULLED_IMAGES = ("postgres", "kafka")  # the others are built from this repository
 SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|_KEY$")
 CREDENTIAL_IN_URL = re.compile(r"://[^/@]+:[^/@]+@")
 
@@ -145,7 +146,7 @@ def test_ports_are_published_on_localhost_only(model: dict[str, Any]) -> None:
     assert published, "the stack publishes its UIs"
     assert {host for _, host, _ in published} == {"127.0.0.1"}
     names = {name for name, _, _ in published}
-    assert {"airflow-api-server", "superset", "spark-master", "postgres"} <= names
+    assert {"airflow-api-server", "superset", "spark-master", "postgres", "kafka"} <= names
 
 
 def test_services_are_the_stack(model: dict[str, Any]) -> None:
@@ -155,6 +156,7 @@ def test_services_are_the_stack(model: dict[str, Any]) -> None:
         *ONE_SHOT,
         "spark-master",
         "spark-worker",
+        "kafka",
         "superset",
     }
 
@@ -189,7 +191,7 @@ def test_depends_on_waits_for_health_or_completion(model: dict[str, Any]) -> Non
 def test_data_lives_in_named_volumes(model: dict[str, Any]) -> None:
     """No host folder is written: data in named volumes, only read-only config binds."""
     declared = set(model["volumes"])
-    assert {"pgdata", "lake", "airflow-home", "superset-home"} <= declared
+    assert {"pgdata", "lake", "airflow-home", "superset-home", "kafka-data"} <= declared
     for name, svc in model["services"].items():
         for vol in svc.get("volumes", []):
             if vol["type"] == "volume":
@@ -197,6 +199,26 @@ def test_data_lives_in_named_volumes(model: dict[str, Any]) -> None:
             else:
                 assert vol["type"] == "bind" and vol.get("read_only"), (name, vol)
                 assert Path(vol["source"]).is_relative_to(DOCKER), (name, vol)
+
+
+def test_kafka_is_a_single_kraft_node_the_stack_reaches_by_name(model: dict[str, Any]) -> None:
+    """Tasks (scheduler) and Spark reach kafka:9092, which the broker advertises; the host
+    listener is advertised as the published 127.0.0.1 port; data in the named volume."""
+    services = model["services"]
+    kafka = services["kafka"]
+    env = kafka["environment"]
+    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
+    advertised = env["KAFKA_ADVERTISED_LISTENERS"].split(",")
+    (published,) = kafka["ports"]
+    assert advertised == ["PLAINTEXT://kafka:9092", f"HOST://127.0.0.1:{published['published']}"]
+    assert "CONTROLLER" not in env["KAFKA_ADVERTISED_LISTENERS"]
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    (data,) = kafka["volumes"]
+    assert (data["source"], data["target"]) == ("kafka-data", env["KAFKA_LOG_DIRS"])
+    for name in (*AIRFLOW_SERVICES, "airflow-init", "spark-master", "spark-worker"):
+        assert services[name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092", name
+    assert services["airflow-scheduler"]["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
 def test_airflow_and_spark_share_one_lake(model: dict[str, Any]) -> None:
@@ -253,7 +275,7 @@ def test_airflow_spark_connection_resolves_to_the_compose_master(
 
 def test_images_are_built_from_the_repository(model: dict[str, Any]) -> None:
     for name, svc in model["services"].items():
-        if name == "postgres":
+        if name in PULLED_IMAGES:
             continue
         build = svc["build"]
         assert Path(build["context"]) == ROOT, name

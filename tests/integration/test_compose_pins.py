@@ -114,6 +114,16 @@ def test_postgres_image_is_the_major_the_tests_run_against() -> None:
     assert majors == {server_major}
 
 
+def test_kafka_image_is_the_broker_the_project_runs() -> None:
+    """apache/kafka in compose = org.apache.kafka:kafka_2.13 of the JVM lock (make kafka)."""
+    compose = (DOCKER / "docker-compose.yml").read_text()
+    images = re.findall(r"image:\s*apache/kafka:(\S+)", compose)
+    locked = re.findall(
+        r"org\.apache\.kafka:kafka_2\.13:(\S+)", (ROOT / "jvm/artifacts.lock").read_text()
+    )
+    assert len(images) == 1 and set(locked) == {images[0]}
+
+
 @pytest.mark.parametrize(
     ("image", "edit", "expected"),
     [
