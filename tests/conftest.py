@@ -28,8 +28,10 @@ def server_url(dbname: str = "postgres") -> str:
 
 @pytest.fixture(scope="session")
 def spark():
-    """One small local Spark session for the whole test run."""
+    """One small local Spark session for the whole test run, with the DAG's extra jars."""
     from pyspark.sql import SparkSession
+
+    from retail_kpi.services import jvm
 
     session = (
         SparkSession.builder.master("local[2]")
@@ -38,6 +40,7 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "1g")
+        .config("spark.jars", ",".join(jvm.spark_jars()))
         .getOrCreate()
     )
     yield session

@@ -21,6 +21,7 @@ from retail_kpi.airflow_env import SPARK_CONN_ID
 from retail_kpi.config import env
 from retail_kpi.ops import alerts, audit
 from retail_kpi.ops.spark import DateLockedSparkSubmitOperator
+from retail_kpi.services import jvm
 
 DAY = "{{ ds }}"
 SPARK_ARGS = ["--date", DAY, "--run-id", "{{ run_id }}"]
@@ -30,9 +31,15 @@ def spark_conf() -> dict[str, str]:
     """spark-submit ``--conf`` of the Spark tasks (read at parse time, from the env).
 
     The driver's JVM options depend on the date's volume and are added when the task
-    runs (:class:`~retail_kpi.ops.spark.DateLockedSparkSubmitOperator`).
+    runs (:class:`~retail_kpi.ops.spark.DateLockedSparkSubmitOperator`). ``spark.jars`` is
+    the locked ``spark`` group (Kafka source, OpenLineage), always passed: the bootstrap
+    has fetched it, and nothing is resolved when a task runs.
     """
-    return {"spark.ui.enabled": "false", "spark.driver.memory": env("RETAIL_SPARK_DRIVER_MEMORY")}
+    return {
+        "spark.ui.enabled": "false",
+        "spark.driver.memory": env("RETAIL_SPARK_DRIVER_MEMORY"),
+        "spark.jars": ",".join(jvm.spark_jars()),
+    }
 
 
 #: One Spark application at a time per Airflow installation (2-core machines).
