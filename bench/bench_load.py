@@ -45,7 +45,7 @@ from retail_kpi.load.copy import copy_table
 from retail_kpi.load.facts import KeyContext, order_lines
 from retail_kpi.load.silver import read_business_date
 from retail_kpi.load.synthetic import write_day
-from retail_kpi.warehouse.db import connect, with_database
+from retail_kpi.warehouse.db import admin_url, connect, with_database
 from retail_kpi.warehouse.ensure import ensure_database
 from retail_kpi.warehouse.migrate import migrate
 
@@ -55,7 +55,9 @@ TARGET = 0.67
 
 
 def drop_database(server_url: str) -> None:
-    with connect(with_database(server_url, "postgres"), etl_role=False, autocommit=True) as c:
+    with connect(
+        admin_url(with_database(server_url, "postgres")), etl_role=False, autocommit=True
+    ) as c:
         c.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DB)))
 
 

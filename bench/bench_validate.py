@@ -230,16 +230,18 @@ def _copy_frame(conn: Any, frame: Any, table: str) -> None:
 def bench_sql(s: config.Settings, server_url: str) -> dict[str, float]:
     from retail_kpi.quality.runner import _sql_url
     from retail_kpi.quality.silver import _order_items_batch, read_silver
-    from retail_kpi.warehouse.db import connect, with_database
+    from retail_kpi.warehouse.db import admin_url, connect, with_database
 
     products, _ = read_silver(s, "products", DAY)
     frame = _order_items_batch(s, DAY, products).frame
     url = with_database(server_url, DB)
-    with connect(with_database(server_url, "postgres"), etl_role=False, autocommit=True) as c:
+    with connect(
+        admin_url(with_database(server_url, "postgres")), etl_role=False, autocommit=True
+    ) as c:
         c.execute(f"drop database if exists {DB} with (force)")
         c.execute(f"create database {DB}")
     try:
-        with connect(url, etl_role=False, autocommit=True) as conn:
+        with connect(admin_url(url), etl_role=False, autocommit=True) as conn:
             _copy_frame(conn, frame, "order_items")
         t1 = time.perf_counter()
         context = build_context(s)
@@ -248,20 +250,24 @@ def bench_sql(s: config.Settings, server_url: str) -> dict[str, float]:
         ok = _validate(context, asset.add_batch_definition_whole_table("all"), None)
         t2 = time.perf_counter()
     finally:
-        with connect(with_database(server_url, "postgres"), etl_role=False, autocommit=True) as c:
+        with connect(
+            admin_url(with_database(server_url, "postgres")), etl_role=False, autocommit=True
+        ) as c:
             c.execute(f"drop database if exists {DB} with (force)")
     return {"validate_s": t2 - t1, "passed": ok}
 
 
 def bench_gate(s: config.Settings, server_url: str) -> dict[str, Any]:
     from retail_kpi.quality import QualityGateFailed, run_gate
-    from retail_kpi.warehouse.db import with_database
+    from retail_kpi.warehouse.db import admin_url, with_database
     from retail_kpi.warehouse.migrate import migrate
 
     url = with_database(server_url, DB)
     from retail_kpi.warehouse.db import connect
 
-    with connect(with_database(server_url, "postgres"), etl_role=False, autocommit=True) as c:
+    with connect(
+        admin_url(with_database(server_url, "postgres")), etl_role=False, autocommit=True
+    ) as c:
         c.execute(f"drop database if exists {DB} with (force)")
         c.execute(f"create database {DB}")
     try:
@@ -279,7 +285,9 @@ def bench_gate(s: config.Settings, server_url: str) -> dict[str, Any]:
             "outcome": outcome,
         }
     finally:
-        with connect(with_database(server_url, "postgres"), etl_role=False, autocommit=True) as c:
+        with connect(
+            admin_url(with_database(server_url, "postgres")), etl_role=False, autocommit=True
+        ) as c:
             c.execute(f"drop database if exists {DB} with (force)")
 
 

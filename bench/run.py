@@ -33,7 +33,6 @@ if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/, not the repo
 from bench.harness import machine, micro, report, runner, stages  # noqa: E402
 from bench.harness.warehouse import bench_db_name, create_database, drop_database  # noqa: E402
 from retail_kpi.airflow_env import airflow_env  # noqa: E402
-from retail_kpi.config import env  # noqa: E402
 from retail_kpi.warehouse.db import with_database  # noqa: E402
 from retail_kpi.warehouse.ensure import ensure_server  # noqa: E402
 
@@ -172,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     signal.signal(signal.SIGTERM, _interrupted)
     args = parse_args(argv)
-    server, name = ensure_server(env("WAREHOUSE_URL")), bench_db_name()
+    server, name = ensure_server(), bench_db_name()
     tmp = Path(tempfile.mkdtemp(prefix="rk_bench_"))
     env_ = bench_env(tmp, with_database(server, name))
     os.environ.update(env_)  # the harness builds the DAG and reads the lake with them too

@@ -11,15 +11,39 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: State of the services the project starts itself (PostgreSQL, Kafka, JVM artifacts,
+#: generated secrets); git-ignored, one per checkout.
+LOCAL_DIR = REPO_ROOT / ".local"
 
 #: name -> (default, description). The README's configuration table mirrors this.
 ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     "WAREHOUSE_URL": (
-        "postgresql://postgres@127.0.0.1:5432/retail_kpi",
-        "PostgreSQL URL of the warehouse (ETL role). If unreachable, `make warehouse` "
-        "starts a project-local PostgreSQL on port 54329 and uses that instead.",
+        "",
+        "PostgreSQL URL of the warehouse as the pipeline's login (the ETL role, not a "
+        "superuser). Unset = the project's own PostgreSQL (127.0.0.1:RETAIL_PG_PORT, data "
+        "under .local/postgres, passwords in .local/secrets.env), started by `make "
+        "warehouse`, `make demo` and `make test`. Set = use that server, start nothing.",
+    ),
+    "WAREHOUSE_ADMIN_URL": (
+        "",
+        "Login that creates databases and roles and applies migrations (a superuser or "
+        "the database owner). Unset = the project's own server's superuser, or "
+        "WAREHOUSE_URL itself when WAREHOUSE_URL is set.",
+    ),
+    "RETAIL_PG_PORT": ("54329", "Port of the project's own PostgreSQL (127.0.0.1 only)."),
+    "KAFKA_BOOTSTRAP_SERVERS": (
+        "",
+        "Kafka brokers (host:port,...). Unset = the project's own single-node broker "
+        "(KRaft, 127.0.0.1:39092, data under .local/kafka), started by `make kafka`, "
+        "`make demo` and the tests; set = use that cluster and start nothing.",
+    ),
+    "RETAIL_JARS_DIR": (
+        "",
+        "Where `make jars` puts the JVM artifacts of jvm/artifacts.lock (Kafka broker, "
+        "Spark's Kafka source, OpenLineage); default .local/jars.",
     ),
     "RETAIL_DATA_DIR": (
         str(REPO_ROOT / "data"),
@@ -62,7 +86,12 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     "RETAIL_CUSTOMERS": ("5000", "Generator volume: size of the customer base."),
     "RETAIL_PRODUCTS": ("200", "Generator volume: size of the product catalogue."),
-    "BI_READER_PASSWORD": ("", "Password of the read-only `bi_reader` role (unset = no login)."),
+    "BI_READER_PASSWORD": (
+        "",
+        "Password of the read-only `bi_reader` role. Unset = the generated one in "
+        ".local/secrets.env on the project's own server; on an external server, unset "
+        "leaves the role's login as it is.",
+    ),
     # Operations (retail_kpi/ops, docs/RUNBOOK.md). Read by the DAG files at parse time.
     "RETAIL_ALERT_CHANNEL": (
         "auto",
@@ -81,19 +110,71 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
 }
 
 
-#: Written by ``python -m retail_kpi.bootstrap`` when it had to start a project-local
-#: PostgreSQL because WAREHOUSE_URL was unreachable; read when WAREHOUSE_URL is unset.
-LOCAL_WAREHOUSE_URL_FILE = REPO_ROOT / ".local" / "warehouse_url"
+#: Passwords of the project's own PostgreSQL, generated once by
+#: ``retail_kpi.services.secrets`` (``KEY=value`` lines, mode 0600, git-ignored).
+SECRETS_FILE = LOCAL_DIR / "secrets.env"
+#: Roles and databases of the project's own server.
+ETL_LOGIN = "retail_etl"
+SUPERUSER = "postgres"
+WAREHOUSE_DB = "retail_kpi"
+
+
+def read_secrets(path: Path | None = None) -> dict[str, str]:
+    """``KEY=value`` pairs of the secrets file ({} when it does not exist yet)."""
+    path = path or SECRETS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            out[key.strip()] = value.strip()
+    return out
+
+
+def managed_warehouse() -> bool:
+    """True when the warehouse is the project's own server.
+
+    That is: WAREHOUSE_URL is unset, or names that server (127.0.0.1:RETAIL_PG_PORT), as in
+    the environment the project hands its own child processes and tests.
+    """
+    url = os.environ.get("WAREHOUSE_URL")
+    if not url:
+        return True
+    try:
+        parts = urlsplit(url)
+        return (parts.hostname, parts.port) == ("127.0.0.1", int(env("RETAIL_PG_PORT")))
+    except ValueError:  # not a URL (a libpq key=value string) or a bad port: not ours
+        return False
+
+
+def local_pg_url(user: str, dbname: str, password_key: str) -> str:
+    """URL of a login on the project's own server, password from the secrets file."""
+    password = read_secrets().get(password_key, "")
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    return f"postgresql://{auth}@127.0.0.1:{env('RETAIL_PG_PORT')}/{dbname}"
 
 
 def env(name: str) -> str:
-    """Return the environment value of ``name`` or its documented default."""
+    """Return the environment value of ``name`` or its documented default.
+
+    With no WAREHOUSE_URL set, the warehouse logins and the BI password default to the
+    project's own server and the secrets generated for it.
+    """
     default, _ = ENV_DEFAULTS[name]
     value = os.environ.get(name)
     if value:
         return value
-    if name == "WAREHOUSE_URL" and LOCAL_WAREHOUSE_URL_FILE.exists():
-        return LOCAL_WAREHOUSE_URL_FILE.read_text().strip() or default
+    if name == "WAREHOUSE_URL":
+        return local_pg_url(ETL_LOGIN, WAREHOUSE_DB, "RETAIL_ETL_PASSWORD")
+    if name == "WAREHOUSE_ADMIN_URL":
+        if managed_warehouse():
+            return local_pg_url(SUPERUSER, "postgres", "POSTGRES_PASSWORD")
+        return os.environ["WAREHOUSE_URL"]
+    if name == "BI_READER_PASSWORD" and managed_warehouse():
+        return read_secrets().get(name, default)
     return default
 
 

@@ -24,6 +24,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
+sys.path.insert(0, str(REPO_ROOT))  # for retail_kpi.config (stdlib only)
+
+from retail_kpi import config  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_HOME = REPO_ROOT / ".superset"
 DEFAULT_PORT = 8088
@@ -62,6 +66,10 @@ def superset_env(home: Path) -> dict[str, str]:
         FLASK_APP="superset.app:create_app()",
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
     )
+    if not env.get("SUPERSET_METADATA_URL") and config.managed_warehouse():
+        # The `superset` login and its database on the project's own PostgreSQL.
+        url = config.local_pg_url("superset", "retail_superset", "SUPERSET_DB_PASSWORD")
+        env["SUPERSET_METADATA_URL"] = url.replace("postgresql://", "postgresql+psycopg2://", 1)
     return env
 
 

@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     user = os.environ.get("BI_READER_USER") or DEFAULT_BI_USER
     contents = bundle_contents(BUNDLE, warehouse_placeholders(env("WAREHOUSE_URL"), user))
-    password = os.environ.get("BI_READER_PASSWORD", "")
+    password = env("BI_READER_PASSWORD")
     passwords = {rel: password for rel in contents if rel.startswith("databases/")}
 
     from superset.app import create_app  # heavy: only after the cheap checks

@@ -40,8 +40,9 @@ SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or Path.cwd() / ".superset"
 
 SECRET_KEY = _secret_key()
 
-# Superset's own metadata (users, dashboards, charts). SQLite under SUPERSET_HOME by
-# default; point SUPERSET_METADATA_URL at PostgreSQL for a shared install.
+# Superset's own metadata (users, dashboards, charts). manage.py points
+# SUPERSET_METADATA_URL at the `superset` login's database on the project's own PostgreSQL;
+# SQLite under SUPERSET_HOME when it is unset (a bare `superset` command).
 SQLALCHEMY_DATABASE_URI = os.environ.get("SUPERSET_METADATA_URL") or (
     f"sqlite:///{SUPERSET_HOME / 'superset.db'}?check_same_thread=false"
 )

@@ -2,7 +2,8 @@
 
 Nothing here is mocked. Databases are created per test session with a unique name on
 the server of WAREHOUSE_URL (the one `python -m retail_kpi.bootstrap` made reachable)
-and dropped afterwards.
+through the admin login, used by the tests through the pipeline's own login (not a
+superuser), and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ import pytest
 from psycopg import sql
 
 from retail_kpi.config import env
+from retail_kpi.warehouse.db import admin_url
 from tests.generated_lake import GeneratedLake
 
 
 def server_url(dbname: str = "postgres") -> str:
-    """WAREHOUSE_URL with its database replaced by ``dbname``."""
+    """WAREHOUSE_URL (the pipeline's login) with its database replaced by ``dbname``."""
     parts = urlsplit(env("WAREHOUSE_URL").replace("postgresql+psycopg://", "postgresql://"))
     return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+def admin_server_url(dbname: str = "postgres") -> str:
+    """The admin login (creates databases and roles) on the same server, db ``dbname``."""
+    return admin_url(server_url(dbname))
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +67,13 @@ def make_database() -> Iterator[Callable[[str], str]]:
 
     def _make(prefix: str) -> str:
         name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with psycopg.connect(server_url(), autocommit=True) as conn:
+        with psycopg.connect(admin_server_url(), autocommit=True) as conn:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         created.append(name)
         return server_url(name)
 
     yield _make
-    with psycopg.connect(server_url(), autocommit=True) as conn:
+    with psycopg.connect(admin_server_url(), autocommit=True) as conn:
         for name in created:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))

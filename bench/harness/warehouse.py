@@ -14,8 +14,7 @@ from contextlib import contextmanager
 
 from psycopg import sql
 
-from retail_kpi.config import env
-from retail_kpi.warehouse.db import connect, with_database
+from retail_kpi.warehouse.db import admin_url, connect, with_database
 from retail_kpi.warehouse.ensure import ensure_database, ensure_server
 from retail_kpi.warehouse.migrate import migrate
 
@@ -25,7 +24,7 @@ def bench_db_name(pid: int | None = None) -> str:
 
 
 def drop_database(server_url: str, name: str) -> None:
-    admin = with_database(server_url, "postgres")
+    admin = admin_url(with_database(server_url, "postgres"))
     with connect(admin, etl_role=False, autocommit=True) as conn:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
@@ -44,7 +43,7 @@ def create_database(server_url: str, name: str) -> str:
 @contextmanager
 def throwaway_database(name: str | None = None) -> Iterator[str]:
     """URL of a fresh migrated database that is dropped when the block ends."""
-    server = ensure_server(env("WAREHOUSE_URL"))
+    server = ensure_server()
     name = name or bench_db_name()
     url = create_database(server, name)
     try:

@@ -161,27 +161,34 @@ def status(env: dict[str, str]) -> int:
 
 
 def service_env() -> dict[str, str]:
-    """``airflow_env()`` with the metadata in PostgreSQL (db ``retail_airflow`` next to the
-    warehouse) unless ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` is set explicitly."""
+    """``airflow_env()`` with the metadata in PostgreSQL unless
+    ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` is set explicitly: the ``airflow`` login and its
+    database on the project's own server, or a ``retail_airflow`` database next to an
+    external warehouse (WAREHOUSE_URL's login)."""
+    from urllib.parse import quote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from retail_kpi import config
+    from retail_kpi.warehouse.db import libpq_url, with_database
+    from retail_kpi.warehouse.ensure import ensure_database
+
     explicit = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" in os.environ
     env = airflow_env()
-    if not explicit:
-        from psycopg.conninfo import conninfo_to_dict
-
-        from retail_kpi.warehouse.db import libpq_url, with_database
-        from retail_kpi.warehouse.ensure import ensure_database
-
+    if explicit:
+        return env
+    if config.managed_warehouse():
+        url = config.local_pg_url("airflow", METADATA_DB, "AIRFLOW_DB_PASSWORD")
+    else:
         url = with_database(env["WAREHOUSE_URL"], METADATA_DB)
         ensure_database(url)
-        p = conninfo_to_dict(libpq_url(url))
-        from urllib.parse import quote
-
-        user, password = str(p.get("user") or "postgres"), p.get("password")
-        auth = quote(user, safe="") + (f":{quote(str(password), safe='')}" if password else "")
-        env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
-            f"postgresql+psycopg2://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/"
-            f"{METADATA_DB}"
-        )
+    p = conninfo_to_dict(libpq_url(url))
+    user, password = str(p.get("user") or "postgres"), p.get("password")
+    auth = quote(user, safe="") + (f":{quote(str(password), safe='')}" if password else "")
+    env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+        f"postgresql+psycopg2://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/"
+        f"{METADATA_DB}"
+    )
     return env
 
 

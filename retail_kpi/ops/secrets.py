@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from psycopg.conninfo import conninfo_to_dict
 
-from retail_kpi.config import env
+from retail_kpi.config import env, read_secrets
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ def known_secrets() -> list[str]:
         password = None
     if password:
         found.append(str(password))
+    found += read_secrets().values()  # the project's own PostgreSQL's generated passwords
     for name in SECRET_VARIABLES + EXTRA_SECRET_VARIABLES:
         value = env(name) if name in SECRET_VARIABLES else os.environ.get(name, "")
         if value:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from retail_kpi.warehouse import ensure, migrate
 from retail_kpi.warehouse.db import WarehouseError, redact
@@ -40,5 +41,25 @@ def bootstrap_warehouse(*, apply_migrations: bool = True) -> str:
     if apply_migrations:
         applied = migrate.migrate(url)
         log.info("%d migration(s) applied to %s", len(applied), redact(url))
-        ensure.apply_bi_login(url)
+        if ensure.apply_bi_login(url):
+            log.info("BI login: %s", bi_login_hint(url))
     return url
+
+
+def bi_login_hint(url: str) -> str:
+    """Where a BI user finds the read-only login (never the password itself)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from retail_kpi import config
+    from retail_kpi.warehouse.db import BI_ROLE, libpq_url
+
+    p = conninfo_to_dict(libpq_url(url))
+    where = (
+        f"BI_READER_PASSWORD in {config.SECRETS_FILE}"
+        if config.managed_warehouse() and "BI_READER_PASSWORD" not in os.environ
+        else "the BI_READER_PASSWORD you set"
+    )
+    return (
+        f"host {p.get('host')} port {p.get('port', 5432)} database {p.get('dbname')} "
+        f"user {BI_ROLE}, password: {where}"
+    )

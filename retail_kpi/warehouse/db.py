@@ -8,13 +8,15 @@ the ETL role and picks up the default privileges granted to ``bi_reader``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from retail_kpi.config import env
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,23 @@ def with_database(url: str, dbname: str) -> str:
         parts = urlsplit(url)
         return urlunsplit(parts._replace(path=f"/{quote(dbname)}"))
     return make_conninfo(url, dbname=dbname)
+
+
+def admin_url(url: str) -> str:
+    """The admin login (WAREHOUSE_ADMIN_URL) for ``url``'s database, when on the same server.
+
+    Creating databases and roles and applying migrations need more than the pipeline's
+    login; a URL of another server (a test's throwaway one) is returned unchanged.
+    """
+    admin = libpq_url(env("WAREHOUSE_ADMIN_URL"))
+    a, u = conninfo_to_dict(admin), conninfo_to_dict(libpq_url(url))
+
+    def server(p: Mapping[str, object]) -> tuple[str, str]:
+        return str(p.get("host") or "localhost"), str(p.get("port") or 5432)
+
+    if not admin or server(a) != server(u):
+        return url
+    return with_database(admin, database_name(url))
 
 
 def redact(url: str) -> str:

@@ -1,24 +1,24 @@
-"""Make sure a warehouse exists: reachable server, database created, role logins set.
+"""Make sure a warehouse exists: reachable server, logins, database, BI login.
 
-WAREHOUSE_URL wins when it is reachable. When it is not and it was not set explicitly
-(the default URL, or the URL the bootstrap wrote earlier), a project-local server is
-started (see :mod:`retail_kpi.warehouse.local_pg`) and its URL written to
-``config.LOCAL_WAREHOUSE_URL_FILE`` so that every later process uses it.
+With WAREHOUSE_URL unset the warehouse is the project's own PostgreSQL
+(:mod:`retail_kpi.services.postgres`): its passwords are generated once, the server is
+started when it is not running, and the stack's logins are (re)provisioned. With
+WAREHOUSE_URL set, that server is used as it is and nothing is started.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 
 import psycopg
 from psycopg import sql
 
 from retail_kpi import config
-from retail_kpi.warehouse import local_pg
+from retail_kpi.services import credentials, postgres
 from retail_kpi.warehouse.db import (
     BI_ROLE,
     WarehouseError,
+    admin_url,
     connect,
     database_name,
     redact,
@@ -38,55 +38,58 @@ def reachable(url: str) -> bool:
 
 
 def ensure_database(url: str) -> bool:
-    """Create the database of ``url`` when missing (via the server's ``postgres`` db)."""
+    """Create the database of ``url`` when missing (through the admin login)."""
     name = database_name(url)
-    with connect(with_database(url, "postgres"), etl_role=False, autocommit=True) as conn:
-        if conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+    with connect(with_database(admin_url(url), "postgres"), etl_role=False, autocommit=True) as c:
+        if c.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
             return False
         try:
-            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            c.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         except psycopg.errors.DuplicateDatabase:
             return False  # created concurrently by another process
     log.info("created database %s", name)
     return True
 
 
-def _local_url(dbname: str) -> str:
-    server = local_pg.start()
-    url = with_database(server, dbname)
-    config.LOCAL_WAREHOUSE_URL_FILE.parent.mkdir(parents=True, exist_ok=True)
-    config.LOCAL_WAREHOUSE_URL_FILE.write_text(url + "\n")
+def ensure_server() -> str:
+    """Return the reachable warehouse URL, starting the project's own server if it is ours."""
+    if not config.managed_warehouse():
+        url = config.env("WAREHOUSE_URL")
+        if not reachable(url):
+            raise WarehouseError(
+                f"WAREHOUSE_URL={redact(url)} is not reachable; start that server, fix the URL, "
+                "or unset WAREHOUSE_URL to use the project's own PostgreSQL."
+            )
+        return url
+    passwords = credentials.ensure()
+    try:
+        admin = postgres.start()
+        postgres.provision(admin, passwords)
+    except (postgres.PostgresError, psycopg.Error) as exc:
+        raise WarehouseError(f"The project's PostgreSQL: {exc}") from exc
+    url = config.env("WAREHOUSE_URL")
+    log.info(
+        "warehouse: the project's PostgreSQL at %s (data %s, passwords %s)",
+        redact(url),
+        postgres.data_dir(),
+        config.SECRETS_FILE,
+    )
     return url
 
 
-def ensure_server(url: str | None = None) -> str:
-    """Return a reachable warehouse URL, starting the project-local server if needed."""
-    url = url or config.settings().warehouse_url
-    if reachable(url):
-        return url
-    if os.environ.get("WAREHOUSE_URL"):
-        raise WarehouseError(
-            f"WAREHOUSE_URL={redact(url)} is not reachable; start that server, fix the URL, "
-            "or unset WAREHOUSE_URL to use a project-local PostgreSQL."
-        )
-    local = _local_url(database_name(url))
-    log.info(
-        "warehouse %s unreachable: started a project-local PostgreSQL at %s (data in %s)",
-        redact(url),
-        redact(local),
-        local_pg.LOCAL_DATA_DIR,
-    )
-    return local
+def apply_bi_login(url: str, password: str | None = None) -> bool:
+    """Give bi_reader a login with BI_READER_PASSWORD; unset leaves the role as it is.
 
-
-def apply_bi_login(url: str, password: str | None = None) -> None:
-    """Give bi_reader a login with BI_READER_PASSWORD, or no login when it is unset."""
+    Returns whether a password was applied. Nothing here ever revokes the login: a shell
+    without the variable must not lock BI users out.
+    """
     password = config.env("BI_READER_PASSWORD") if password is None else password
-    with connect(url, etl_role=False, autocommit=True) as conn:
-        if password:
-            stmt = sql.SQL("alter role {} login password {}").format(
+    if not password:
+        return False
+    with connect(admin_url(url), etl_role=False, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("alter role {} login password {}").format(
                 sql.Identifier(BI_ROLE), sql.Literal(password)
             )
-        else:
-            stmt = sql.SQL("alter role {} nologin").format(sql.Identifier(BI_ROLE))
-        conn.execute(stmt)
+        )
+    return True

@@ -4,7 +4,8 @@ Each file ``V<NNN>__<what>.sql`` runs once, in its own transaction, and is recor
 ``meta.schema_migrations`` with a checksum; a rerun skips applied files, and a file
 edited after it was applied is refused (add a new migration instead). Files run as
 ``retail_etl`` so that it owns every object, except those whose first line is
-``-- run-as: session`` (role creation needs the login's own privileges).
+``-- run-as: session`` (role creation needs the login's own privileges). They run through
+the admin login (WAREHOUSE_ADMIN_URL), not the pipeline's.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ import psycopg
 from psycopg import sql
 
 from retail_kpi.config import REPO_ROOT
-from retail_kpi.warehouse.db import ETL_ROLE, LOCK_NAMESPACE, WarehouseError, connection
+from retail_kpi.warehouse.db import (
+    ETL_ROLE,
+    LOCK_NAMESPACE,
+    WarehouseError,
+    admin_url,
+    connection,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +117,7 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
     """Apply pending migrations; return the file names applied (empty when up to date)."""
     migrations = discover(directory)
     done_now: list[str] = []
-    with connection(url, etl_role=False) as conn:
+    with connection(admin_url(url), etl_role=False) as conn:
         conn.autocommit = True
         # Session lock: two concurrent `migrate` runs apply each file once.
         conn.execute("select pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, _MIGRATE_LOCK))
@@ -136,7 +143,7 @@ def migrate(url: str, directory: Path = MIGRATIONS_DIR) -> list[str]:
 
 def status(url: str, directory: Path = MIGRATIONS_DIR) -> list[tuple[str, str]]:
     """(file name, state) for every migration: applied, pending or changed."""
-    with connection(url, etl_role=False) as conn:
+    with connection(admin_url(url), etl_role=False) as conn:
         done = applied(conn)
     out = []
     for m in discover(directory):

@@ -144,6 +144,8 @@ def superset_start(
         "BI_READER_USER": bi_database.reader_user,
         "BI_READER_PASSWORD": bi_database.reader_password,
         "SUPERSET_WORKERS": "1",
+        # its own metadata, not the retail_superset database of the user's `make superset`
+        "SUPERSET_METADATA_URL": f"sqlite:///{home / 'superset.db'}?check_same_thread=false",
     }
     up = [str(superset_python), str(MANAGE), "up", "--home", str(home), "--port", str(port)]
     job = _Background.start(up, home / "manage_up.log", env)

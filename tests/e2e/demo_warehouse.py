@@ -24,7 +24,8 @@ import psycopg
 from psycopg import sql
 
 from retail_kpi import config, paths
-from tests.conftest import server_url
+from retail_kpi.warehouse.db import admin_url
+from tests.conftest import admin_server_url, server_url
 from tests.generated_lake import GeneratedLake
 
 #: Prefix of the database (and of its reader login) each session creates and drops; the
@@ -46,7 +47,7 @@ def _create_reader(url: str, role_name: str, password: str) -> None:
     """A login that is a member of bi_reader: the same privileges, but its own password,
     because roles are cluster-wide and other test runs on the server toggle bi_reader's."""
     role = sql.Identifier(role_name)
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(
             sql.SQL("create role {} login inherit password {}").format(role, sql.Literal(password))
         )
@@ -107,7 +108,7 @@ def create() -> Iterator[Warehouse]:
 
     db_name = f"{DB_PREFIX}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     reader = f"{db_name}_reader"
-    with psycopg.connect(server_url(), autocommit=True) as conn:
+    with psycopg.connect(admin_server_url(), autocommit=True) as conn:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(db_name)))
     url = server_url(db_name)
     try:
@@ -116,7 +117,7 @@ def create() -> Iterator[Warehouse]:
         _create_reader(url, reader, password)
         yield Warehouse(url=url, reader_user=reader, reader_password=password)
     finally:
-        with psycopg.connect(server_url(), autocommit=True) as conn:
+        with psycopg.connect(admin_server_url(), autocommit=True) as conn:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(db_name))
             )

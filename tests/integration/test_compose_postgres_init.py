@@ -23,8 +23,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from retail_kpi.services import postgres
 from retail_kpi.spark_cluster import free_port
-from retail_kpi.warehouse import local_pg
 from tests.integration.test_compose_config import compose, filled_env
 
 pytestmark = pytest.mark.integration
@@ -38,6 +38,8 @@ LOGIN_SECRETS = {  # role -> (secret in docker/.env, the only database it may co
     "etl": ("WAREHOUSE_DB_PASSWORD", "retail_kpi"),
     "bi_reader": ("BI_READER_PASSWORD", "retail_kpi"),
 }
+SUPERUSER_PASSWORD = "compose-init-test"
+#: The image's first start runs its init scripts over a local socket as postgres.
 HBA = """\
 host all postgres 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
@@ -65,14 +67,15 @@ def server() -> Iterator[int]:
     base.chmod(0o711)  # the unprivileged server user must traverse it
     data, port = base / "pgdata", free_port()
     try:
-        local_pg.start(data, port)
-        with psycopg.connect(url("postgres", "postgres", port), autocommit=True) as conn:
+        postgres.start(data, port, superuser_password=SUPERUSER_PASSWORD)
+        admin = url("postgres", "postgres", port, SUPERUSER_PASSWORD)
+        with psycopg.connect(admin, autocommit=True) as conn:
             hba = conn.execute("show hba_file").fetchone()[0]
             Path(hba).write_text(HBA)
             conn.execute("select pg_reload_conf()")
         yield port
     finally:
-        local_pg.stop(data)
+        postgres.stop(data)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -31,7 +31,7 @@ import psycopg
 import pytest
 
 from retail_kpi.airflow_env import airflow_env
-from retail_kpi.warehouse import local_pg
+from retail_kpi.services import postgres
 from tests.generated_lake import SEED, START, VOLUME
 from tests.integration.checksums import table_checksums
 from tests.integration.test_ops_alerts import WebhookReceiver
@@ -72,15 +72,11 @@ def pg_server():
     root = Path(tempfile.mkdtemp(prefix="rk_ops_test_pg_", dir="/tmp"))
     root.chmod(0o755)
     data, port = root / "pgdata", _free_port()
-    local_pg.start(data, port)
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as c:
-        c.execute(f"alter role postgres password '{PASSWORD}'")
-    (data / "pg_hba.conf").write_text("host all all 127.0.0.1/32 scram-sha-256\n")
-    local_pg.reload(data)
+    postgres.start(data, port, superuser_password=PASSWORD)
     try:
         yield {"data": data, "port": port}
     finally:
-        local_pg.stop(data)
+        postgres.stop(data)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -223,7 +219,7 @@ def restarted(faults_env, lake, pg_server):
     blocker = _hold_table_lock(url, BLOCKED)
     proc, log = dagrun(fx, START, wait=False)
     _wait_for_lock_wait(url, BLOCKED_QUERY)
-    local_pg.restart(pg_server["data"])
+    postgres.restart(pg_server["data"])
     proc.wait(timeout=WAIT_S)
     blocker.close()
     failed = _results(log)[0]

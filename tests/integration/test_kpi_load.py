@@ -13,6 +13,7 @@ from psycopg import sql
 
 from retail_kpi.config import settings
 from retail_kpi.kpi.catalogue import PG_TYPES, load
+from retail_kpi.warehouse.db import admin_url
 from tests.unit import kpi_lake as L
 
 pytestmark = pytest.mark.integration
@@ -143,7 +144,7 @@ def test_date_without_rows_is_emptied(env):
 
 
 def test_bi_reader_reads_every_kpi_table(env):
-    with psycopg.connect(env["url"]) as conn:
+    with psycopg.connect(admin_url(env["url"])) as conn:
         conn.execute("set role bi_reader")
         for t in load().tables:
             conn.execute(

@@ -10,7 +10,7 @@ import pytest
 from psycopg import sql
 
 from retail_kpi.schemas import CHANNELS, COUNTRIES, COUNTRY_NAMES, SILVER
-from retail_kpi.warehouse.db import WarehouseError
+from retail_kpi.warehouse.db import WarehouseError, admin_url
 from retail_kpi.warehouse.migrate import MIGRATIONS_DIR, discover, migrate, status
 from tests.integration.warehouse_helpers import fetch
 
@@ -28,7 +28,7 @@ def url(make_database) -> str:
 def test_rerun_is_a_no_op_and_every_version_is_recorded(url):
     assert migrate(url) == []
     assert {state for _, state in status(url)} == {"applied"}
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(admin_url(url)) as conn:
         versions = [
             v for (v,) in fetch(conn, "select version from meta.schema_migrations order by 1")
         ]
@@ -60,7 +60,7 @@ def test_a_failing_migration_rolls_back_and_names_itself(make_database, tmp_path
     url = make_database("rk_wh_test_fail")
     with pytest.raises(WarehouseError, match=r"V002__bad\.sql failed"):
         migrate(url, folder)
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(admin_url(url)) as conn:
         assert fetch(conn, "select version from meta.schema_migrations") == [(1,)]
         assert fetch(conn, "select to_regclass('public.t_bad') is null") == [(True,)]
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import psycopg
 import pytest
 from psycopg import errors
 
 from retail_kpi.load import load_date
+from retail_kpi.warehouse.db import admin_url
 from retail_kpi.warehouse.migrate import migrate
 from tests.integration.test_warehouse_load import make_settings
 from tests.integration.warehouse_helpers import DAY1, WRITERS, fetch
@@ -51,21 +55,24 @@ def url(make_database, tmp_path_factory) -> str:
     return url
 
 
-def run_as_bi(url: str, statement: str) -> None:
-    with psycopg.connect(url) as conn:
+@contextmanager
+def bi_session(url: str) -> Iterator[psycopg.Connection]:
+    """A session with exactly bi_reader's privileges (the admin login, ``set role``)."""
+    with psycopg.connect(admin_url(url)) as conn:
         conn.execute("set role bi_reader")
-        conn.execute(statement)  # type: ignore[arg-type]
+        yield conn
 
 
 @pytest.mark.parametrize("statement", FORBIDDEN)
 def test_bi_reader_cannot_write_or_change_anything(url, statement):
-    with pytest.raises(errors.InsufficientPrivilege):
-        run_as_bi(url, statement)
+    with bi_session(url) as conn, pytest.raises(errors.InsufficientPrivilege):
+        conn.execute(statement)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("statement", ALLOWED)
 def test_bi_reader_reads_the_bi_schemas(url, statement):
-    run_as_bi(url, statement)
+    with bi_session(url) as conn:
+        conn.execute(statement)  # type: ignore[arg-type]
 
 
 def test_tables_created_later_are_readable_by_bi_reader(url):
@@ -74,8 +81,7 @@ def test_tables_created_later_are_readable_by_bi_reader(url):
         conn.execute("create table mart.kpi_added_later (x int)")
         conn.execute("insert into mart.kpi_added_later values (1)")
         conn.commit()
-    with psycopg.connect(url) as conn:
-        conn.execute("set role bi_reader")
+    with bi_session(url) as conn:
         assert fetch(conn, "select x from mart.kpi_added_later") == [(1,)]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_kpi import pipeline
+from retail_kpi import config, pipeline
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.ops import alerts, deadlines, locks, secrets
 
@@ -27,6 +27,7 @@ def clean_env(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RETAIL_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql://etl:pw-123456@db.example:5432/retail")
+    monkeypatch.setattr(config, "SECRETS_FILE", tmp_path / "secrets.env")
     return monkeypatch
 
 
@@ -127,6 +128,11 @@ def test_known_secrets_are_the_password_and_the_webhook(clean_env):
         "https://hooks.example/services/T1/B2/tok",
         "/services/T1/B2/tok",
     ]
+
+
+def test_known_secrets_include_the_generated_passwords(clean_env, tmp_path):
+    (tmp_path / "secrets.env").write_text("# c\nPOSTGRES_PASSWORD=su-secret-1\n")
+    assert "su-secret-1" in secrets.known_secrets()
 
 
 def _hold_lock(day: str, marker: str, hold_s: float) -> None:

@@ -1,0 +1,145 @@
+"""Processes the project started: PID files, ownership checks, status and stopping.
+
+A PID alone is not proof: after a reboot or a crash the number may belong to someone
+else's process. Every check therefore also requires a *marker* (a path unique to this
+checkout, e.g. the service's data folder) in the process's command line, so ``stop``
+never signals a process it did not start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """One line of ``make services``: what runs, where, as which process, how healthy."""
+
+    name: str
+    address: str
+    pid: int | None
+    healthy: bool
+    detail: str = ""
+    rss_bytes: int | None = None
+    managed: bool = True  # False: an external service the project only uses
+
+    @property
+    def state(self) -> str:
+        if not self.managed:
+            return "external, " + ("reachable" if self.healthy else "UNREACHABLE")
+        if self.pid is None:
+            return "stopped"
+        return "running, healthy" if self.healthy else "running, NOT healthy"
+
+
+def cmdline(pid: int) -> str:
+    """The process's command line ('' when it does not exist or is not readable)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return raw.replace(b"\0", b" ").decode(errors="replace")
+
+
+def is_ours(pid: int, marker: str) -> bool:
+    """True when ``pid`` runs and its command line contains ``marker``."""
+    return pid > 0 and marker in cmdline(pid)
+
+
+def read_pid(pid_file: Path, marker: str) -> int | None:
+    """The PID recorded in ``pid_file`` if that process still runs and is ours."""
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if is_ours(pid, marker) else None
+
+
+def write_pid(pid_file: Path, pid: int) -> None:
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{pid}\n")
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Memory of ``pid`` and its children (None when gone).
+
+    Proportional set size (PSS) where /proc has it: PostgreSQL's backends share their
+    buffers, and summing resident sizes would count the shared memory once per process.
+    """
+    total, found = 0, False
+    for p in [pid, *_children(pid)]:
+        for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+            with contextlib.suppress(OSError, ValueError, IndexError, StopIteration):
+                line = next(
+                    x
+                    for x in Path(f"/proc/{p}/{name}").read_text().splitlines()
+                    if x.startswith(key)
+                )
+                total += int(line.split()[1]) * 1024
+                found = True
+                break
+    return total if found else None
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, ValueError):
+                kids = [int(k) for k in (task / "children").read_text().split()]
+                for kid in kids:
+                    out += [kid, *_children(kid)]
+    return out
+
+
+def stop(pid: int, marker: str, timeout_s: float = STOP_TIMEOUT_S) -> bool:
+    """SIGTERM ``pid`` (only if ours), SIGKILL after ``timeout_s``; True if it was running."""
+    if not is_ours(pid, marker):
+        return False
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while is_ours(pid, marker) and time.monotonic() < deadline:
+        _reap(pid)
+        time.sleep(0.2)
+    if is_ours(pid, marker):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        while is_ours(pid, marker):
+            _reap(pid)
+            time.sleep(0.1)
+    return True
+
+
+def _reap(pid: int) -> None:
+    """Collect ``pid`` if it is our child (a zombie keeps its /proc entry otherwise)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KiB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
