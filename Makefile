@@ -1,6 +1,8 @@
 # Retail KPI warehouse. `make help` lists the targets.
-# Everything installs into project-local folders; nothing is needed beyond
-# Python 3.11+, Java 17+ and (optionally) a reachable PostgreSQL.
+# Everything installs into project-local folders and starts on 127.0.0.1: PostgreSQL,
+# the Kafka broker, JVM artifacts (`make services` lists what runs). Needed beforehand:
+# Python 3.11+, Java 17+, Maven 3.8+ and make; apt-get (root or sudo) if PostgreSQL's
+# server binaries are missing.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PYTHON ?= python3
@@ -35,7 +37,9 @@ test: venv ## run the whole test suite, as CI does (real Postgres, Spark, GX, Ai
 
 demo: venv ## set everything up and run retail_daily end to end for 3 dates, then print KPIs
 	$(PY) -m retail_kpi.bootstrap
+	$(PY) -m retail_kpi.services.kafka start
 	$(PY) -m retail_kpi demo
+	@$(PY) -m retail_kpi.services status
 
 clean-data: ## delete generated data and local Airflow state (keeps the venv and warehouse)
 	rm -rf data .airflow
