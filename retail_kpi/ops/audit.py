@@ -3,9 +3,13 @@
 Wired as Airflow task callbacks (``on_execute``, ``on_success``, ``on_retry``,
 ``on_failure``, ``on_skipped``), so it covers Python and Spark tasks alike and the task
 bodies stay free of bookkeeping. Each try is one row of ``audit.task_run``
-(``warehouse/migrations/V300``); ``audit.v_dag_run`` rolls them up per run. Writing the
-audit must never fail a task: when the warehouse is unreachable the log line still says
-everything, and the row is written by the next callback that can reach it.
+(``warehouse/migrations/V300``, ``V302``); ``audit.v_dag_run`` rolls them up per run.
+Writing the audit must never fail a task: when the warehouse is unreachable the log line
+still says everything, and the row is written by the next callback that can reach it.
+
+Two things Airflow 3 does not hand over directly: the business date of a run that has no
+logical date (asset-triggered runs, :func:`business_date`), and whether a try is a retry
+or a rerun a user asked for by clearing the task (:func:`retry_number`).
 """
 
 from __future__ import annotations
@@ -24,15 +28,17 @@ LOG_PREFIX = "RUN_AUDIT"
 
 _UPSERT = """
 insert into audit.task_run as t (
-    dag_id, run_id, task_id, map_index, try_number, run_type, business_date, state,
-    started_at, finished_at, rows_in, rows_out, rows_quarantined, validation_outcome,
+    dag_id, run_id, task_id, map_index, try_number, retry_number, run_type, business_date,
+    state, started_at, finished_at, rows_in, rows_out, rows_quarantined, validation_outcome,
     error, details
 ) values (
-    %(dag_id)s, %(run_id)s, %(task_id)s, %(map_index)s, %(try_number)s, %(run_type)s,
-    %(business_date)s, %(state)s, %(started_at)s, %(finished_at)s, %(rows_in)s, %(rows_out)s,
-    %(rows_quarantined)s, %(validation_outcome)s, %(error)s, %(details)s
+    %(dag_id)s, %(run_id)s, %(task_id)s, %(map_index)s, %(try_number)s, %(retry_number)s,
+    %(run_type)s, %(business_date)s, %(state)s, %(started_at)s, %(finished_at)s, %(rows_in)s,
+    %(rows_out)s, %(rows_quarantined)s, %(validation_outcome)s, %(error)s, %(details)s
 )
 on conflict (dag_id, run_id, task_id, map_index, try_number) do update set
+    retry_number = excluded.retry_number,
+    business_date = excluded.business_date,
     state = excluded.state,
     started_at = least(t.started_at, excluded.started_at),
     finished_at = excluded.finished_at,
@@ -65,10 +71,60 @@ class TaskRecord:
     validation_outcome: str | None = None
     error: str | None = None
     details: dict[str, Any] | None = None
+    #: Automatic retries used when this try started (see :func:`retry_number`).
+    retry_number: int = 0
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
+
+
+def _iso_date(value: Any) -> str | None:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return None
+
+
+def business_date(context: Any) -> str | None:
+    """The business date a try worked on, ``YYYY-MM-DD``, or None.
+
+    A scheduled, manual or backfill run has a logical date: its ``ds``. An asset-triggered
+    run (``retail_bi_refresh``) has none in Airflow 3 (no ``ds``, no data interval); the
+    date it works on is the one its triggering asset events carry (``extra["date"]``,
+    set by ``validate_warehouse``). Events of several dates give None: no single date is
+    the run's, and the task's result (``details``) lists them.
+    """
+    if context.get("ds"):
+        return _iso_date(context["ds"])
+    events = context.get("triggering_asset_events") or {}
+    dates = {
+        _iso_date(event.extra["date"])
+        for batch in events.values()
+        for event in batch
+        if isinstance(getattr(event, "extra", None), dict) and "date" in event.extra
+    }
+    dates.discard(None)
+    return dates.pop() if len(dates) == 1 else None
+
+
+def retry_number(ti: Any) -> int:
+    """How many automatic retries the task had used when this try started.
+
+    Airflow's ``try_number`` grows with every try, including the one a user starts by
+    clearing the task, so ``try_number - 1`` counts a clear as a retry. Clearing also
+    sets ``max_tries = try_number + retries``, so the first try of the current series is
+    ``max_tries - retries + 1`` (Airflow's own arithmetic, ``RuntimeTaskInstance.
+    get_first_reschedule_date``): 0 for a first try and for the first try after a clear,
+    n for the n-th retry Airflow made because the previous try failed.
+    """
+    try_number = int(getattr(ti, "try_number", 1) or 1)
+    max_tries = getattr(ti, "max_tries", None)
+    retries = getattr(getattr(ti, "task", None), "retries", None)
+    if max_tries is None or retries is None:
+        return try_number - 1
+    first_of_series = int(max_tries) - int(retries) + 1
+    return min(max(try_number - first_of_series, 0), try_number - 1)
 
 
 def record_from_context(context: Any, state: str) -> TaskRecord:
@@ -76,14 +132,16 @@ def record_from_context(context: Any, state: str) -> TaskRecord:
     dag_run = context.get("dag_run")
     run_type = getattr(dag_run, "run_type", None)
     start = getattr(ti, "start_date", None)
+    map_index = getattr(ti, "map_index", None)
     return TaskRecord(
         dag_id=ti.dag_id,
         run_id=ti.run_id,
         task_id=ti.task_id,
-        map_index=int(getattr(ti, "map_index", -1) or -1),
+        map_index=-1 if map_index is None else int(map_index),
         try_number=int(getattr(ti, "try_number", 1) or 1),
+        retry_number=retry_number(ti),
         run_type=str(getattr(run_type, "value", run_type)) if run_type else None,
-        business_date=context.get("ds"),
+        business_date=business_date(context),
         state=state,
         started_at=start.isoformat() if start else _now(),
     )
@@ -118,7 +176,8 @@ def _finish(context: Any, state: str) -> TaskRecord:
     if state == "success":
         ti = context["ti"]
         result = ti.xcom_pull(task_ids=ti.task_id, key="return_value")
-        summary = task_summary(ti.task_id, dt.date.fromisoformat(context["ds"]), result)
+        day = record.business_date
+        summary = task_summary(ti.task_id, dt.date.fromisoformat(day), result) if day else {}
         record.rows_in = summary.get("rows_in")
         record.rows_out = summary.get("rows_out")
         record.rows_quarantined = summary.get("rows_quarantined")

@@ -7,12 +7,13 @@ import json
 import multiprocessing
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from retail_kpi import config, pipeline
 from retail_kpi.airflow_env import airflow_env
-from retail_kpi.ops import alerts, deadlines, locks, secrets
+from retail_kpi.ops import alerts, audit, deadlines, locks, secrets
 
 
 @pytest.fixture
@@ -198,3 +199,51 @@ def test_airflow_env_is_sized_for_two_cores_and_binds_localhost():
     assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8080"
     custom = airflow_env({"PATH": "/usr/bin", "AIRFLOW__API__PORT": "8181"})
     assert custom["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:8181"
+
+
+def _ti(try_number: int, max_tries: int, retries: int) -> SimpleNamespace:
+    return SimpleNamespace(
+        try_number=try_number, max_tries=max_tries, task=SimpleNamespace(retries=retries)
+    )
+
+
+@pytest.mark.parametrize(
+    ("try_number", "max_tries", "retries", "expected"),
+    [
+        (1, 2, 2, 0),  # first try: max_tries = retries
+        (2, 2, 2, 1),  # first retry
+        (3, 2, 2, 2),  # second retry
+        (2, 3, 2, 0),  # cleared after try 1: max_tries = 1 + 2, try 2 is a rerun
+        (3, 3, 2, 1),  # the rerun failed and was retried
+        (4, 5, 2, 0),  # cleared again after try 3
+        (2, 1, 0, 0),  # no retries configured, cleared once
+    ],
+)
+def test_a_retry_is_counted_from_the_last_clear(try_number, max_tries, retries, expected):
+    assert audit.retry_number(_ti(try_number, max_tries, retries)) == expected
+
+
+def _events(*dates_by_asset: list[str | None]) -> dict:
+    """``triggering_asset_events``: one list of events per asset; None = no date in extra."""
+    return {
+        f"asset{i}": [SimpleNamespace(extra={} if d is None else {"date": d}) for d in dates]
+        for i, dates in enumerate(dates_by_asset)
+    }
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({"ds": "2026-03-02"}, "2026-03-02"),
+        # asset-triggered: no ds; the date the triggering event carries
+        ({"triggering_asset_events": _events(["2026-03-02"])}, "2026-03-02"),
+        # the same date through an asset and an alias is still one date
+        ({"triggering_asset_events": _events(["2026-03-02"], ["2026-03-02"])}, "2026-03-02"),
+        # several dates: none of them is the run's
+        ({"triggering_asset_events": _events(["2026-03-02", "2026-03-03"])}, None),
+        ({"triggering_asset_events": _events([None, "not a date"])}, None),
+        ({}, None),
+    ],
+)
+def test_business_date_of_a_run_with_and_without_a_logical_date(context, expected):
+    assert audit.business_date(context) == expected
