@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from retail_kpi.airflow_env import airflow_env
+from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
 
 DEFAULT_START = dt.date(2026, 2, 2)
@@ -25,7 +26,7 @@ DEFAULT_START = dt.date(2026, 2, 2)
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start",
-        type=dt.date.fromisoformat,
+        type=iso_date,
         default=DEFAULT_START,
         help=f"first business date (default {DEFAULT_START})",
     )

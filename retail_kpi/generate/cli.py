@@ -18,19 +18,13 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
+from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
 from retail_kpi.generate.core import generate_day
 from retail_kpi.generate.defects import DefectRates
 from retail_kpi.generate.render import FORMATS
 
 INTERVAL_MINUTES = 10
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD.") from None
 
 
 def _clock(text: str) -> dt.time:
@@ -59,9 +53,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("Examples::", 1)[1]
     when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", type=_date, help="one business date (YYYY-MM-DD)")
-    when.add_argument("--start", type=_date, help="first date of a range (with --end)")
-    parser.add_argument("--end", type=_date, help="last date of the range, inclusive")
+    when.add_argument("--date", type=iso_date, help="one business date (YYYY-MM-DD)")
+    when.add_argument("--start", type=iso_date, help="first date of a range (with --end)")
+    parser.add_argument("--end", type=iso_date, help="last date of the range, inclusive")
     parser.add_argument(
         "--interval",
         type=_clock,
@@ -87,7 +81,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--opened-on",
-        type=_date,
+        type=iso_date,
         default=s.opened_on,
         metavar="DATE",
         help="store opening date: shipments and returns never refer to earlier orders "

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 
+from retail_kpi.cli_args import iso_date
 from retail_kpi.warehouse.db import WarehouseError
 
 log = logging.getLogger(__name__)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--date", required=True, type=dt.date.fromisoformat, help="landing date, YYYY-MM-DD"
-    )
+    parser.add_argument("--date", required=True, type=iso_date, help="landing date, YYYY-MM-DD")
     parser.add_argument(
         "--run-id", default=None, help="id recorded in audit.run_audit (default manual__<date>)"
     )

@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from retail_kpi.airflow_env import DAGS_TEST_ENV
+from retail_kpi.cli_args import iso_date
 
 
 def _dates(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -57,8 +58,8 @@ def _text(state: Any) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m retail_kpi.ops.dagrun", description=__doc__)
     parser.add_argument("dag_id")
-    parser.add_argument("--from", dest="start", required=True, type=dt.date.fromisoformat)
-    parser.add_argument("--to", dest="end", type=dt.date.fromisoformat, help="default: --from")
+    parser.add_argument("--from", dest="start", required=True, type=iso_date)
+    parser.add_argument("--to", dest="end", type=iso_date, help="default: --from")
     parser.add_argument("--conf", type=json.loads, default=None, help="run conf (JSON)")
     parser.add_argument(
         "--mark-success",

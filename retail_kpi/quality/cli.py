@@ -1,16 +1,19 @@
 """``python -m retail_kpi validate <layer> --date D``: run one gate from the shell.
 
 Exit status 0 when no blocking check failed (warnings are printed), 1 when one did (the
-message says which check, which rows and where the Data Docs are), 2 on a usage error.
+message says which check, which rows and where the Data Docs are) or when the layer has no
+data for the date (the message says where it looked; nothing is recorded), 2 on a usage
+error such as a date that is not YYYY-MM-DD.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 
+from retail_kpi.cli_args import iso_date
 from retail_kpi.quality.policy import GateResult, QualityGateFailed
+from retail_kpi.quality.presence import NoDataForDate
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "layer", nargs="?", choices=(*LAYERS, "all"), help="which gate to run ('all' in DAG order)"
     )
-    parser.add_argument("--date", type=dt.date.fromisoformat, help="landing date YYYY-MM-DD")
+    parser.add_argument("--date", type=iso_date, help="landing date YYYY-MM-DD")
     parser.add_argument(
         "--run-id", help="id recorded in audit.validation_result (default manual__<date>)"
     )
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     for layer in layers:
         try:
             _report(run_gate(layer, args.date, run_id=run_id))
-        except QualityGateFailed as exc:
+        except (QualityGateFailed, NoDataForDate) as exc:
             log.error("%s", exc)
             return 1
         except Exception as exc:  # a missing database or file: say it in one line

@@ -22,6 +22,7 @@ from retail_kpi.quality.batch import Batch, standard_parameters
 from retail_kpi.quality.docs import build_pages, record_run
 from retail_kpi.quality.outcomes import flatten
 from retail_kpi.quality.policy import GateResult, Outcome, QualityGateFailed, failure_message
+from retail_kpi.quality.presence import require_data
 from retail_kpi.quality.sql_samples import attach_samples
 from retail_kpi.quality.suites import SuiteSpec, load_suite, to_gx
 
@@ -158,13 +159,16 @@ def run_gate(
 ) -> GateResult:
     """Validate ``layer`` for ``day``; raise :class:`QualityGateFailed` on a blocking failure.
 
-    Every expectation's outcome is written to ``audit.validation_result`` (replacing
+    A layer with no data at all for ``day`` raises :class:`~retail_kpi.quality.presence.
+    NoDataForDate` before Great Expectations runs, and records nothing. Otherwise every
+    expectation's outcome is written to ``audit.validation_result`` (replacing
     this run's earlier rows for the same suites) and a Data Docs page is built per suite
     before the policy is applied, so the evidence exists whatever happens next.
     """
     if layer not in LAYERS:
         raise ValueError(f"Unknown layer {layer!r}; choose one of {', '.join(LAYERS)}.")
     s = settings or config.settings()
+    require_data(layer, s, day)
     gx_context.quiet_gx()
     from great_expectations.core.run_identifier import RunIdentifier
 

@@ -81,9 +81,13 @@ def test_returns_above_sales_only_warn(tmp_path: Path, warehouse: str) -> None:
     ]
 
 
-def test_missing_kpi_output_blocks(tmp_path: Path, warehouse: str) -> None:
+def test_missing_kpi_table_blocks(tmp_path: Path, warehouse: str) -> None:
+    # No KPI output at all for a date is not validated (test_quality_no_data.py).
     s = qd.settings_for(tmp_path, warehouse)
     qd.write_clean_silver(s)
+    rows = qd.kpi_rows()
+    del rows["kpi_daily_sales"]
+    qd.write_kpis(s, rows)
 
     with pytest.raises(QualityGateFailed, match="suite kpi_daily_sales"):
         run_gate("kpi", qd.DAY, run_id="kpi-none", settings=s)

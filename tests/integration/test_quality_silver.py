@@ -7,6 +7,7 @@ a line of 60 units breaks exactly one warning check.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -123,8 +124,16 @@ def test_rerun_replaces_its_audit_rows(tmp_path: Path, warehouse: str) -> None:
     assert len(_audit(warehouse, "twice")) == _expected_checks()
 
 
-def test_missing_silver_data_is_a_blocking_failure(tmp_path: Path, warehouse: str) -> None:
+def test_an_empty_entity_on_a_day_with_data_is_a_blocking_failure(
+    tmp_path: Path, warehouse: str
+) -> None:
+    # A date with no silver data at all is not validated (test_quality_no_data.py).
     s = qd.settings_for(tmp_path, warehouse)
+    qd.write_clean_silver(s)
+    shutil.rmtree(s.silver_dir / "inventory")
 
-    with pytest.raises(QualityGateFailed, match="expect_table_row_count_to_be_between"):
+    with pytest.raises(
+        QualityGateFailed,
+        match="suite silver_inventory, expectation expect_table_row_count_to_be_between",
+    ):
         run_gate("silver", qd.DAY, run_id="empty-run", settings=s)
