@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from retail_kpi.warehouse.db import xact_lock
+from retail_kpi.warehouse.db import WarehouseError, xact_lock
 
 _DDL_LOCK = "partition-ddl"
 
@@ -98,18 +98,33 @@ def create_staged_day(
     return staged
 
 
+class DuplicateFactKey(WarehouseError):
+    """A staged day holds a fact's business key twice (V027's unique constraints)."""
+
+
 def swap_in(conn: psycopg.Connection, staged: StagedDay) -> None:
-    """Replace the day's partition by the staged table (inside the caller's transaction)."""
+    """Replace the day's partition by the staged table (inside the caller's transaction).
+
+    Attaching builds the day's unique business-key index; a repeated key fails it.
+    """
     name = day_name(staged.table, staged.day)
     conn.execute(sql.SQL("drop table if exists {}").format(sql.Identifier("dw", name)))
     conn.execute(sql.SQL("alter table {} set schema dw").format(staged.staged))
-    conn.execute(
-        sql.SQL(
-            "alter table {month} attach partition {day} for values from ({lo}) to ({hi})"
-        ).format(
-            month=sql.Identifier("dw", month_name(staged.table, staged.day)),
-            day=sql.Identifier("dw", name),
-            lo=sql.Literal(staged.day),
-            hi=sql.Literal(staged.day + dt.timedelta(days=1)),
+    try:
+        conn.execute(
+            sql.SQL(
+                "alter table {month} attach partition {day} for values from ({lo}) to ({hi})"
+            ).format(
+                month=sql.Identifier("dw", month_name(staged.table, staged.day)),
+                day=sql.Identifier("dw", name),
+                lo=sql.Literal(staged.day),
+                hi=sql.Literal(staged.day + dt.timedelta(days=1)),
+            )
         )
-    )
+    except psycopg.errors.UniqueViolation as exc:
+        detail = (exc.diag.message_detail or str(exc)).rstrip(".")
+        raise DuplicateFactKey(
+            f"dw.{staged.table} for {staged.day} would hold a business key twice ({detail}); "
+            "nothing was loaded. The load keeps one row per key, so this is a loader bug or "
+            "an inconsistent lake: rerun clean_silver for the date, then the load."
+        ) from exc
