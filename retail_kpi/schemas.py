@@ -324,4 +324,5 @@ REASON_CODES: dict[str, str] = {
     "INVALID_VALUE": "value outside its allowed set or range (status, channel, rate...)",
     "PARENT_QUARANTINED": "the order this record belongs to was quarantined in the same batch",
     "MISSING_FX_RATE": "no FX rate is known for the record's currency",
+    "CONTROL_CHARACTER": "a value holds a control character (NUL, C0 other than tab/LF/CR, DEL)",
 }

@@ -32,6 +32,15 @@ def _not_negative(*cols: str) -> list[Column]:
     return [C.check(F.col(c) < 0, "INVALID_VALUE", f"{c} must be >= 0") for c in cols]
 
 
+def _amount_in_range(col: str) -> Column:
+    """Before any arithmetic: a local amount above the limit would overflow (rules.py)."""
+    return C.check(
+        F.col(col) > F.lit(rules.MAX_AMOUNT_LOCAL),
+        "INVALID_VALUE",
+        f"{col} above {rules.MAX_AMOUNT_LOCAL}",
+    )
+
+
 def known_orders(ctx: Context) -> DataFrame:
     """Orders a shipment/return may refer to: this run's plus recent earlier runs'."""
     frames = [ctx.lookups["orders_today"].select(*ORDER_LOOKUP, F.lit(0).alias("_prio"))]
@@ -80,6 +89,7 @@ def clean_shipments(bronze: DataFrame, ctx: Context) -> EntityResult:
     shipped, delivered = F.col("shipped_ts"), F.col("delivered_ts")
     checks = [
         *_not_negative("promised_days", "shipping_cost"),
+        _amount_in_range("shipping_cost"),
         C.check(
             delivered.isNotNull() & shipped.isNull(), "INVALID_VALUE", "delivered but never shipped"
         ),
@@ -97,12 +107,13 @@ def clean_shipments(bronze: DataFrame, ctx: Context) -> EntityResult:
         ],
     )
     late_by = F.unix_timestamp(delivered) - F.unix_timestamp(F.col("order_ts"))
+    promised_s = F.col("promised_days").cast("long") * SECONDS_PER_DAY  # any int fits a long
     cost = F.col("shipping_cost")
     conformed = rows.withColumns(
         {
             "days_to_ship": _days_between("shipped_ts", "order_ts"),
             "days_to_deliver": _days_between("delivered_ts", "order_ts"),
-            "is_on_time": late_by <= F.col("promised_days") * SECONDS_PER_DAY,
+            "is_on_time": late_by <= promised_s,
             "shipping_cost_local": C.round_money(cost),
             "shipping_cost_usd": C.round_money(
                 cost.cast("decimal(22,10)") * F.col("fx_usd_per_unit")
@@ -128,7 +139,13 @@ def clean_returns(bronze: DataFrame, ctx: Context) -> EntityResult:
     checks = [
         C.check(F.col("line_number") < 1, "INVALID_VALUE", "line_number must be >= 1"),
         C.check(F.col("quantity") <= 0, "NON_POSITIVE_QUANTITY", "quantity <= 0"),
+        C.check(
+            F.col("quantity") > rules.MAX_QUANTITY,
+            "INVALID_VALUE",
+            f"quantity above {rules.MAX_QUANTITY}",
+        ),
         *_not_negative("refund_amount"),
+        _amount_in_range("refund_amount"),
         _not_future("return_ts", ctx),
         C.check(
             R.too_old(return_date, ctx.day),

@@ -15,7 +15,7 @@ REQ = Field(required=True)
 
 
 def clean_fx_rates(bronze: DataFrame, ctx: Context) -> EntityResult:
-    """Rates of one currency on one date; USD must be 1 and every rate positive."""
+    """Rates of one currency on one date; USD must be 1, every rate in (0, MAX_FX_RATE]."""
     fields = {
         "rate_date": Field("date", True),
         "currency": Field("upper", True),
@@ -25,6 +25,11 @@ def clean_fx_rates(bronze: DataFrame, ctx: Context) -> EntityResult:
     checks = [
         C.check(~currency.isin(*schemas.CURRENCIES), "INVALID_VALUE", "currency not supported"),
         C.check(rate <= 0, "INVALID_VALUE", "usd_per_unit must be positive"),
+        C.check(
+            rate > F.lit(rules.MAX_FX_RATE),
+            "INVALID_VALUE",
+            f"usd_per_unit above {rules.MAX_FX_RATE}",
+        ),
         C.check((currency == "USD") & (rate != 1), "INVALID_VALUE", "USD rate must be 1"),
         C.check(
             F.col("rate_date") > F.lit(ctx.day).cast("date"),

@@ -205,10 +205,25 @@ def clean_order_items(bronze: DataFrame, ctx: Context) -> EntityResult:
         "discount_pct": Field("decimal"),
     }
     pct = F.coalesce(F.col("discount_pct"), F.lit(0))
+    q, price = F.col("quantity"), F.col("unit_price")
+    most = F.lit(rules.MAX_AMOUNT_LOCAL)
+    # Ranges first: every later computation on a clean row fits its type (rules.py).
     checks = [
         C.check(F.col("line_number") < 1, "INVALID_VALUE", "line_number must be >= 1"),
-        C.check(F.col("quantity") <= 0, "NON_POSITIVE_QUANTITY", "quantity <= 0"),
-        C.check(F.col("unit_price") <= 0, "ABSURD_PRICE", "unit_price <= 0"),
+        C.check(
+            F.col("line_number") > rules.MAX_LINES_PER_ORDER,
+            "INVALID_VALUE",
+            f"line_number above {rules.MAX_LINES_PER_ORDER}",
+        ),
+        C.check(q <= 0, "NON_POSITIVE_QUANTITY", "quantity <= 0"),
+        C.check(q > rules.MAX_QUANTITY, "INVALID_VALUE", f"quantity above {rules.MAX_QUANTITY}"),
+        C.check(price <= 0, "ABSURD_PRICE", "unit_price <= 0"),
+        C.check(price > most, "ABSURD_PRICE", f"unit_price above {rules.MAX_AMOUNT_LOCAL}"),
+        C.check(
+            q * price > most,  # exact: int x decimal(24,8) is decimal(35,8)
+            "INVALID_VALUE",
+            f"quantity x unit_price above {rules.MAX_AMOUNT_LOCAL}",
+        ),
         C.check((pct < 0) | (pct >= 1), "INVALID_VALUE", "discount_pct not in [0, 1)"),
     ]
     marked, malformed = triage(ctx, bronze, "order_items", fields, checks)

@@ -54,7 +54,8 @@ def split_malformed(bronze: DataFrame) -> tuple[DataFrame, DataFrame]:
 
 
 def parse_fields(df: DataFrame, fields: dict[str, Field]) -> DataFrame:
-    """Typed columns (same names) + ``_failure`` for missing required / unparseable values.
+    """Typed columns (same names) + ``_failure`` for control characters, missing required
+    and unparseable values (in that order of precedence).
 
     Only the listed fields and the meta columns are kept. Three projections, each reading
     the previous one's columns: trim, parse, check. In one projection every value was
@@ -80,8 +81,16 @@ def parse_fields(df: DataFrame, fields: dict[str, Field]) -> DataFrame:
             )
         ],
         *META,
+        _control_field(list(fields)).alias("_control_in"),
     )
-    checks: list[Column] = []
+    checks: list[Column] = [
+        C.check(
+            F.col("_control_in") == name,
+            "CONTROL_CHARACTER",
+            f"{name} contains a control character (C0 other than tab, LF, CR; or DEL)",
+        )
+        for name in fields
+    ]
     bad_type: list[Column] = []
     for name, spec in fields.items():
         empty = F.col(f"_empty_{name}")
@@ -94,6 +103,16 @@ def parse_fields(df: DataFrame, fields: dict[str, Field]) -> DataFrame:
                 )
             )
     return parsed.select(*fields, *META, C.first_failure(checks + bad_type).alias("_failure"))
+
+
+def _control_field(names: list[str]) -> Column:
+    """Name of the first trimmed value holding a control character, else NULL.
+
+    The per-value search runs only on the rare lines whose raw text could hold one
+    (literal or JSON-escaped), so a clean line pays one regex scan, not one per field.
+    """
+    found = [F.when(F.col(n).rlike(rules.CONTROL_CHARACTERS), F.lit(n)) for n in names]
+    return F.when(F.col("_raw").rlike(rules.CONTROL_IN_RAW_LINE), F.coalesce(*found))
 
 
 def add_checks(df: DataFrame, checks: Iterable[Column]) -> DataFrame:

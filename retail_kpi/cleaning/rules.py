@@ -76,6 +76,26 @@ DISCOUNT_NONE, DISCOUNT_TOP = "None", "High"
 ABSURD_PRICE_FACTOR = Decimal(3)
 #: Hard bounds for any price (USD) regardless of the product.
 MAX_PRICE_USD = Decimal(100_000)
+#: Range limits checked before any arithmetic, so that no record can overflow a silver
+#: decimal (money is decimal(18,2): below 10^16) or a computation on it. A line's local
+#: amount is at most MAX_AMOUNT_LOCAL (10^10), in USD at most 10^10 x MAX_FX_RATE =
+#: 10^12; an order holds at most MAX_LINES_PER_ORDER lines, so its totals stay below
+#: 10^13 local / 10^15 USD and its total_items below 10^9 (an int holds 2.1 x 10^9).
+#: The intermediate casts of ``spark_jobs.clean_sales.line_amounts`` hold amounts below
+#: 10^12 and rates below 10^7. docs/DATA_QUALITY.md "Ranges".
+MAX_QUANTITY = 1_000_000
+MAX_LINES_PER_ORDER = 1_000
+#: Any single local-currency amount: unit price, quantity x unit price, shipping cost, refund.
+MAX_AMOUNT_LOCAL = Decimal(10**10)
+#: USD per unit of a currency (the supported ones are 0.05..1.5).
+MAX_FX_RATE = Decimal(100)
+#: Characters no text value may hold: C0 controls except tab, LF and CR (tab is ordinary
+#: whitespace; line breaks inside a field are the ingest's business), and DEL. A NUL
+#: reaching PostgreSQL fails the whole date's COPY. Java regex syntax (Spark's rlike).
+CONTROL_CHARACTERS = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]"
+#: Same as a pattern over a raw line, escaped controls of JSON lines included: a cheap
+#: per-row gate before the per-field search (may match more, never less).
+CONTROL_IN_RAW_LINE = CONTROL_CHARACTERS + r"|\\u00[01][0-9A-Fa-f]|\\u007[Ff]"
 #: Accepted email shape: something@something.tld, no spaces, one @.
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 #: Landing timestamp formats tried in order (ISO first, the contract's format).
