@@ -19,6 +19,7 @@ from pathlib import Path
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
+from retail_kpi.warehouse.db import redact
 
 DEFAULT_START = dt.date(2026, 2, 2)
 
@@ -90,7 +91,7 @@ def report(start: dt.date, days: int) -> None:
         ).fetchall()
     if not rows:
         raise SystemExit(f"No KPI rows for {start}..{end} in mart.kpi_daily_sales; run the demo.")
-    where = settings().warehouse_url.split("@")[-1]  # never the password
+    where = redact(settings().warehouse_url)  # never the password
     print(f"\nDaily sales KPIs read back from Postgres ({where}):")
     print(f"{'date':<12}{'country':<9}{'orders':>8}{'net sales USD':>16}{'AOV USD':>10}")
     for day, country, orders, net, aov in rows:
@@ -102,9 +103,18 @@ def report(start: dt.date, days: int) -> None:
         f"  raw files      {s.landing_dir}\n"
         f"  parquet lake   {s.lake_dir} (silver/, quarantine/, kpi/)\n"
         f"  run logs       {s.data_dir / 'logs'}\n"
-        '  warehouse      psql "$WAREHOUSE_URL"  (schemas dw, mart, audit)\n'
-        "  Airflow UI     make airflow      Superset   make superset"
+        f"  warehouse      {redact(s.warehouse_url)}  (schemas dw, mart, audit){_password_hint()}\n"
+        "  Airflow UI     make airflow      Superset   make superset      services  make services"
     )
+
+
+def _password_hint() -> str:
+    """Where the login's password is, when it is one the project generated."""
+    from retail_kpi import config
+
+    if config.managed_warehouse() and "WAREHOUSE_URL" not in os.environ:
+        return f"\n                 password: RETAIL_ETL_PASSWORD in {config.SECRETS_FILE}"
+    return ""
 
 
 def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
