@@ -31,9 +31,14 @@ lock: ## regenerate constraints.txt (the full transitive lock) from requirements
 
 PYTEST_ARGS ?=
 
-test: venv ## run the whole test suite, as CI does (real Postgres, Spark, GX, Airflow, Superset + Chromium)
-	$(PY) -m retail_kpi.bootstrap
-	$(PY) -m pytest $(PYTEST_ARGS)
+# The project's PostgreSQL is left as the suite found it: stopped afterwards only when the
+# bootstrap had to start it (a developer's running server stays up).
+PG_RUNNING = $(PY) -c "from retail_kpi.services import postgres; print(int(postgres.is_running()))"
+
+test: venv ## run the whole test suite, as CI does (real Postgres, Kafka, Spark, GX, Airflow, Superset + Chromium)
+	@was_running=$$($(PG_RUNNING)); \
+	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ "$$was_running" = 0 ]; then $(MAKE) -s warehouse-stop; fi; exit $$rc
 
 demo: venv ## set everything up and run retail_daily end to end for 3 dates, then print KPIs
 	$(PY) -m retail_kpi.bootstrap
