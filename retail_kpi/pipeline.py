@@ -99,17 +99,15 @@ def validate_layer(layer: str, day: dt.date, *, run_id: str) -> dict[str, Any]:
 
 
 def load_warehouse(day: dt.date, *, run_id: str) -> dict[str, int]:
-    """Load the silver data and KPIs touched by ``day`` into Postgres, idempotently."""
+    """Load the silver data and KPIs touched by ``day`` into Postgres, in one transaction.
+
+    The same function as ``python -m retail_kpi load --date``: dimensions, facts, every
+    KPI table and the audit row commit together.
+    """
     from retail_kpi.load import load_date
 
     with date_lock(day, f"{run_id} load_warehouse"):
-        loaded = dict(load_date(day, run_id=run_id))
-        try:
-            from retail_kpi.kpi.load import load_kpis
-        except ImportError:  # KPI loader not installed in this build
-            return loaded
-        loaded.update(load_kpis(day, run_id=run_id))
-    return loaded
+        return dict(load_date(day, run_id=run_id))
 
 
 def clean_reconciliation(day: dt.date, s: Settings | None = None) -> dict[str, Any]:

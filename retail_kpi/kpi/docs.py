@@ -24,8 +24,8 @@ RUN_ROWS = [
     ),
     (
         "Load the dates it recomputed into `mart.kpi_*`",
-        "`retail_kpi.kpi.load.load_kpis(day, run_id)` (called by the DAG's"
-        " `load_warehouse`) or `make kpi-load KPI_DATE=D`",
+        "the DAG's `load_warehouse` or `python -m retail_kpi load --date D` (with the facts,"
+        " one transaction); KPIs alone: `make kpi-load KPI_DATE=D`",
     ),
     ("Regenerate this page and the KPI migrations", "`make kpi-docs` (`make kpi-check` checks)"),
     ("Tests (independent recomputation, incremental runs, loads)", "`make kpi-test`"),

@@ -2,8 +2,10 @@
 
 The KPI job lists the dates it recomputed in ``lake/kpi/_touched/dt=<run date>.json``;
 for each of those dates every KPI table's rows of that date are replaced (delete + insert)
-in ONE transaction under an advisory lock, so BI never sees a date half-loaded and two runs
-of a date serialise. A date for which the job wrote no rows of a table leaves that table
+inside the caller's transaction, under one advisory lock per date (taken in date order),
+so two runs of a date serialise. The warehouse load (:func:`retail_kpi.load.load_date`)
+calls :func:`load_dates` in its own transaction, so facts and KPIs of a landing date
+commit together. A date for which the job wrote no rows of a table leaves that table
 with none for the date.
 """
 
@@ -67,25 +69,30 @@ def replace_table_date(
 def load_dates(
     conn: psycopg.Connection, kpi_dir: Path, days: list[dt.date], months: list[dt.date]
 ) -> dict[str, int]:
-    """One transaction per date: every table of that period replaced together."""
+    """Replace every catalogue table's rows of ``days`` and ``months`` (caller's transaction).
+
+    Nothing is committed here: a load killed half way leaves every KPI table as it was.
+    """
     cat = load()
     counts: dict[str, int] = {t.name: 0 for t in cat.tables}
     for period, dates in (("day", days), ("month", months)):
         tables = [t for t in cat.tables if t.period == period]
-        for d in dates:
-            with conn.transaction():
-                xact_lock(conn, f"kpi:{period}:{d.isoformat()}")
-                for t in tables:
-                    counts[t.name] += replace_table_date(conn, kpi_dir, t, d)
-            log.info("KPIs of %s %s loaded", period, d)
+        for d in sorted(set(dates)):  # one lock order, so two loads never deadlock
+            xact_lock(conn, f"kpi:{period}:{d.isoformat()}")
+            for t in tables:
+                counts[t.name] += replace_table_date(conn, kpi_dir, t, d)
+            log.info("KPIs of %s %s replaced", period, d)
     return counts
 
 
 def load_kpis(day: dt.date, run_id: str = "manual", s: Settings | None = None) -> dict[str, int]:
-    """Load the KPI dates the run of ``day`` recomputed; returns rows loaded per table."""
+    """Load only the KPI dates the run of ``day`` recomputed, in one transaction.
+
+    The pipeline does not call this: ``load_date`` loads the KPIs with the facts.
+    """
     s = s or settings()
     touched = read_touched(s.kpi_dir, day)
-    with connection(s.warehouse_url) as conn:
+    with connection(s.warehouse_url) as conn, conn.transaction():
         counts = load_dates(conn, s.kpi_dir, touched["days"], touched["months"])
     log.info(
         "run %s: KPIs of %d days and %d months loaded: %s",

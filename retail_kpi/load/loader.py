@@ -3,8 +3,10 @@
 One transaction per landing date, serialised by advisory locks (on the date, and on
 the dimensions since SCD2 recomputation must not interleave): merge the customer and
 product snapshots (SCD2), rebuild each fact day touched by the date from *all* its
-silver rows (late rows included), refresh the KPI, record the audit. A rerun writes
-the same rows; a crash leaves the previous state.
+silver rows (late rows included), refresh ``kpi_daily_sales``, replace every catalogue
+KPI table's dates the KPI job recomputed (:mod:`retail_kpi.kpi.load`), record the audit.
+A rerun writes the same rows; a crash at any point leaves the previous state (and no
+audit row saying success).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_kpi import config
+from retail_kpi.kpi import load as kpi_tables
 from retail_kpi.load import dims, kpi, partitions, silver
 from retail_kpi.load.copy import copy_table
 from retail_kpi.load.facts import FACTS, ORDER_HEADER, FactSpec, KeyContext
@@ -165,6 +168,29 @@ def _write_audit(
         )
 
 
+def _load_kpi_tables(
+    conn: psycopg.Connection, s: config.Settings, day: dt.date, counts: dict[str, EntityCounts]
+) -> None:
+    """Every catalogue KPI table's dates recomputed by the KPI job for ``day``.
+
+    Inside the load's transaction, so facts and KPIs of the date commit together. A lake
+    without KPI output for the date (the KPI job not run) leaves the KPI tables as they are.
+    """
+    if not kpi_tables.touched_file(s.kpi_dir, day).exists():
+        log.warning(
+            "no KPI output for %s (%s missing): mart.kpi_* tables other than kpi_daily_sales"
+            " left as they are; run the KPI job, then the load again",
+            day,
+            kpi_tables.touched_file(s.kpi_dir, day),
+        )
+        return
+    touched = kpi_tables.read_touched(s.kpi_dir, day)
+    periods = [d.isoformat() for d in (*touched["days"], *touched["months"])]
+    loaded = kpi_tables.load_dates(conn, s.kpi_dir, touched["days"], touched["months"])
+    for table, rows in loaded.items():
+        counts[table] = EntityCounts(0, 0, rows, periods)
+
+
 def _load(
     conn: psycopg.Connection,
     s: config.Settings,
@@ -199,6 +225,8 @@ def _load(
         0, 0, kpi.replace_daily_sales(conn, sales_days, sales), [d.isoformat() for d in sales_days]
     )
     phases.done("kpi")
+    _load_kpi_tables(conn, s, day, counts)
+    phases.done("kpi tables")
     if not any(c.rows_in for c in counts.values()):
         raise LoadError(
             f"No silver data for landing date {day} under {s.silver_dir}; run the clean step first."

@@ -1,17 +1,24 @@
-"""Two loads of one date at once, and a load killed mid-COPY (real processes, real server)."""
+"""Two loads of one date at once, and loads killed mid-COPY and at every former commit point
+(real processes, real server)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 
 import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from retail_kpi import config
+from retail_kpi.kpi import catalogue
 from retail_kpi.load import load_date
 from retail_kpi.load.synthetic import write_day
 from retail_kpi.warehouse.db import database_name, xact_lock
@@ -141,3 +148,125 @@ def test_killed_load_leaves_previous_state_and_rerun_recovers(make_database, tmp
     assert counts["fct_order_line"] == KILL_LINES
     with psycopg.connect(s.warehouse_url) as conn:
         assert fetch(conn, "select count(*) from dw.fct_order_line") == [(KILL_LINES,)]
+
+
+#: Where a load used to commit, or may stop: the table it is blocked on when killed.
+#: kpi_daily_sales = facts swapped in, no KPI written yet (the old first commit);
+#: kpi_engagement_daily = half the catalogue KPI tables replaced (the old per-date
+#: commits); run_audit = everything written but the audit row.
+KILL_POINTS = ("mart.kpi_daily_sales", "mart.kpi_engagement_daily", "audit.run_audit")
+KPI_DAY = dt.date(2024, 6, 3)
+
+
+def write_kpi_output(s: config.Settings, day: dt.date, seed: int) -> None:
+    """What the KPI job writes for ``day``: every catalogue table, ``seed`` rows each.
+
+    Values are typed from the table's NOT NULL columns (the others stay NULL), so old and
+    new outputs differ in every table without running Spark.
+    """
+    month = day.replace(day=1)
+    with psycopg.connect(s.warehouse_url) as conn:
+        for t in catalogue.load().tables:
+            d = day if t.period == "day" else month
+            cols = fetch(
+                conn,
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = 'mart' and table_name = %s and is_nullable = 'NO'"
+                " order by ordinal_position",
+                t.name,
+            )
+            rows = {name: [] for name, _ in cols}
+            for i in range(seed):
+                for name, kind in cols:
+                    rows[name].append(
+                        d
+                        if name == t.date_column or kind == "date"
+                        else dt.datetime.combine(d, dt.time(0, i))
+                        if kind.startswith("timestamp")
+                        else f"S{seed}-{i}"
+                        if kind == "text"
+                        else Decimal(seed * 10 + i)
+                        if kind == "numeric"
+                        else seed * 10 + i
+                    )
+            folder = s.kpi_dir / t.name / f"dt={d.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.table(rows), folder / "part-0.parquet")
+    touched = s.kpi_dir / "_touched" / f"dt={day.isoformat()}.json"
+    touched.parent.mkdir(parents=True, exist_ok=True)
+    touched.write_text(json.dumps({"days": [str(day)], "months": [str(month)], "run_id": "t"}))
+
+
+def write_state(s: config.Settings, seed: int) -> None:
+    write_day(s.lake_dir, KPI_DAY, 3_000, customers=2_000, products=50, seed=seed)
+    write_kpi_output(s, KPI_DAY, seed)
+
+
+@pytest.fixture(scope="module")
+def clean_run(make_database, tmp_path_factory) -> dict:
+    """Checksums of a date loaded with the old data, then the new data, nobody killed."""
+    s = make_settings(make_database("rk_wh_test_kill_ref"), tmp_path_factory.mktemp("ref"))
+    migrate(s.warehouse_url)
+    for seed in (1, 2):
+        write_state(s, seed)
+        load_date(KPI_DAY, settings=s, run_id=f"seed-{seed}")
+    with psycopg.connect(s.warehouse_url) as conn:
+        return table_checksums(conn)
+
+
+@pytest.mark.parametrize("blocked", KILL_POINTS)
+def test_load_killed_at_each_boundary_leaves_the_date_old_then_rerun_is_clean(
+    make_database, tmp_path, clean_run, blocked
+):
+    s = make_settings(make_database("rk_wh_test_killpt"), tmp_path)
+    migrate(s.warehouse_url)
+    write_state(s, 1)
+    load_date(KPI_DAY, settings=s, run_id="before")
+    with psycopg.connect(s.warehouse_url) as conn:
+        before = table_checksums(conn)
+        kpi_rows = fetch(
+            conn,
+            "select count(*) from audit.run_audit where entity like 'kpi%%' and run_id = %s",
+            "before",
+        )
+    assert kpi_rows == [(len(catalogue.load().tables),)]  # every KPI table is in the load
+    write_state(s, 2)
+    dbname = database_name(s.warehouse_url)
+    holder = psycopg.connect(s.warehouse_url)
+    holder.execute(f"lock table {blocked} in access exclusive mode")
+    proc = load_process(s, KPI_DAY, "killed")
+    with psycopg.connect(s.warehouse_url, autocommit=True) as probe:
+
+        def blocked_on_table() -> bool:
+            rows = fetch(
+                probe,
+                "select count(*) from pg_locks l join pg_stat_activity a using (pid)"
+                " where a.datname = %s and not l.granted and l.relation = %s::regclass",
+                dbname,
+                blocked,
+            )
+            return rows[0][0] > 0
+
+        wait_for(blocked_on_table, f"the load waits for {blocked}", proc)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=WAIT_S)
+        holder.rollback()
+        holder.close()
+
+        def backend_gone() -> bool:
+            rows = fetch(
+                probe,
+                "select count(*) from pg_stat_activity"
+                " where datname = %s and pid <> pg_backend_pid()",
+                dbname,
+            )
+            return rows[0][0] == 0
+
+        wait_for(backend_gone, "the killed loader's session ended")
+        assert table_checksums(probe) == before  # every dw and mart table, KPIs included
+        assert fetch(probe, "select count(*) from audit.run_audit where run_id = 'killed'") == [
+            (0,)
+        ]
+    load_date(KPI_DAY, settings=s, run_id="rerun")
+    with psycopg.connect(s.warehouse_url) as conn:
+        assert table_checksums(conn) == clean_run
