@@ -293,7 +293,7 @@ def test_two_concurrent_runs_of_one_date_end_in_the_state_of_one_run(faults_env,
     for proc, _ in runs:
         proc.wait(timeout=WAIT_S)
     results = [_results(log)[0] for _, log in runs]
-    waits = sum(log.read_text().count("is being processed by another run") for _, log in runs)
+    waits = sum(log.read_text().count("waiting for the lock of date") for _, log in runs)
     print(
         f"FIGURE concurrent runs of {day}: both {[r['state'] for r in results]}, "
         f"date-lock waits {waits}, final state equals one run: {_checksums(url) == clean}"

@@ -1,19 +1,19 @@
-"""Pure logic of retail_kpi.ops: alert channel and content, deadlines, secrets, locks, audit."""
+"""Pure logic of retail_kpi.ops: alert channel and content, deadlines, secrets, audit.
+
+The date lock needs PostgreSQL: tests/integration/test_ops_locks.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
-import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from retail_kpi import config, pipeline
 from retail_kpi.airflow_env import airflow_env
-from retail_kpi.ops import alerts, audit, deadlines, locks, secrets
+from retail_kpi.ops import alerts, audit, deadlines, secrets
 
 
 @pytest.fixture
@@ -134,28 +134,6 @@ def test_known_secrets_are_the_password_and_the_webhook(clean_env):
 def test_known_secrets_include_the_generated_passwords(clean_env, tmp_path):
     (tmp_path / "secrets.env").write_text("# c\nPOSTGRES_PASSWORD=su-secret-1\n")
     assert "su-secret-1" in secrets.known_secrets()
-
-
-def _hold_lock(day: str, marker: str, hold_s: float) -> None:
-    with locks.date_lock(day, "first"):
-        Path(marker).write_text("held")
-        time.sleep(hold_s)
-        Path(marker).write_text("released")
-
-
-def test_a_second_run_of_the_same_date_waits_for_the_first(clean_env, tmp_path):
-    marker = tmp_path / "marker"
-    ctx = multiprocessing.get_context("fork")
-    proc = ctx.Process(target=_hold_lock, args=("2026-03-02", str(marker), 1.0))
-    proc.start()
-    while not marker.exists():
-        time.sleep(0.01)
-    with locks.date_lock("2026-03-02", "second"):
-        # Order, not time, is asserted: we only get the lock after the holder let go.
-        assert marker.read_text() == "released"
-    with locks.date_lock("2026-03-03", "other date"):
-        pass
-    proc.join()
 
 
 def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
