@@ -111,7 +111,7 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
 
 
 #: Passwords of the project's own PostgreSQL, generated once by
-#: ``retail_kpi.services.secrets`` (``KEY=value`` lines, mode 0600, git-ignored).
+#: ``retail_kpi.services.credentials`` (``KEY=value`` lines, mode 0600, git-ignored).
 SECRETS_FILE = LOCAL_DIR / "secrets.env"
 #: Roles and databases of the project's own server.
 ETL_LOGIN = "retail_etl"
@@ -151,8 +151,9 @@ def managed_warehouse() -> bool:
 
 
 def local_pg_url(user: str, dbname: str, password_key: str) -> str:
-    """URL of a login on the project's own server, password from the secrets file."""
-    password = read_secrets().get(password_key, "")
+    """URL of a login on the project's own server, password from the environment or else
+    the secrets file."""
+    password = os.environ.get(password_key) or read_secrets().get(password_key, "")
     auth = f"{user}:{quote(password, safe='')}" if password else user
     return f"postgresql://{auth}@127.0.0.1:{env('RETAIL_PG_PORT')}/{dbname}"
 

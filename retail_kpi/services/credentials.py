@@ -31,7 +31,11 @@ _PASSWORD_BYTES = 18  # 36 hex characters: URL-safe, never starts with '-'
 
 
 def ensure(path: Path | None = None) -> dict[str, str]:
-    """Read the secrets file, adding a fresh password for every missing key."""
+    """Read the secrets file, adding a fresh password for every missing key.
+
+    Returns the passwords in effect: an environment variable of the same name wins over
+    the file (the file keeps its generated value).
+    """
     path = path or config.SECRETS_FILE
     current = config.read_secrets(path)
     missing = [k for k in KEYS if not current.get(k)]
@@ -40,7 +44,7 @@ def ensure(path: Path | None = None) -> dict[str, str]:
         _write(path, current)
     elif path.stat().st_mode & 0o077:
         path.chmod(0o600)  # someone loosened it: only the owner may read passwords
-    return current
+    return {key: os.environ.get(key) or value for key, value in current.items()}
 
 
 def _write(path: Path, values: dict[str, str]) -> None:

@@ -14,7 +14,7 @@ from retail_kpi.services import credentials
 def secrets_file(tmp_path, monkeypatch):
     path = tmp_path / "secrets.env"
     monkeypatch.setattr(config, "SECRETS_FILE", path)
-    for name in ("WAREHOUSE_URL", "WAREHOUSE_ADMIN_URL", "BI_READER_PASSWORD"):
+    for name in ("WAREHOUSE_URL", "WAREHOUSE_ADMIN_URL", *credentials.KEYS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RETAIL_PG_PORT", "54329")
     return path
@@ -85,3 +85,11 @@ def test_admin_login_is_used_only_on_its_own_server(secrets_file):
     assert admin_url(ours) == "postgresql://postgres:su@127.0.0.1:54329/rk_test_1"
     throwaway = "postgresql://postgres:pw@127.0.0.1:40001/faults"
     assert admin_url(throwaway) == throwaway
+
+
+def test_an_environment_variable_wins_over_the_file(secrets_file, monkeypatch):
+    generated = credentials.ensure()
+    monkeypatch.setenv("RETAIL_ETL_PASSWORD", "from-env")
+    assert credentials.ensure()["RETAIL_ETL_PASSWORD"] == "from-env"
+    assert config.read_secrets()["RETAIL_ETL_PASSWORD"] == generated["RETAIL_ETL_PASSWORD"]
+    assert config.env("WAREHOUSE_URL").startswith("postgresql://retail_etl:from-env@")
