@@ -264,6 +264,14 @@ def status() -> ServiceStatus:
     running = pid()
     healthy = False
     detail = f"data {data_dir()}"
+    actual = _running_port()
+    if running and actual and actual != port():
+        address = f"{HOST}:{actual}"
+        return ServiceStatus(
+            "postgresql", address, running, False,
+            f"{detail}; runs on port {actual}, but RETAIL_PG_PORT is {port()}",
+            process.rss_bytes(running),
+        )  # fmt: skip
     if running:
         try:
             with psycopg.connect(config.env("WAREHOUSE_URL"), connect_timeout=3) as conn:
@@ -275,3 +283,11 @@ def status() -> ServiceStatus:
         "postgresql", address, running, healthy, detail,
         process.rss_bytes(running) if running else None,
     )  # fmt: skip
+
+
+def _running_port(target: Path | None = None) -> int | None:
+    """The port the running server listens on (line 4 of postmaster.pid)."""
+    try:
+        return int((target or data_dir()).joinpath("postmaster.pid").read_text().splitlines()[3])
+    except (OSError, ValueError, IndexError):
+        return None
