@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from retail_kpi.airflow_env import airflow_env
-from retail_kpi.ops.dag_tasks import SPARK_POOL, SPARK_POOL_SLOTS
 
 #: Scheduler and triggerer would also start log servers on every interface; the API
 #: server reads the local log files directly, so they are skipped (127.0.0.1 only).
@@ -59,7 +58,8 @@ def _alive(pid: int) -> bool:
     return b"airflow" in cmdline
 
 
-def _running(env: dict[str, str]) -> dict[str, int]:
+def running(env: dict[str, str]) -> dict[str, int]:
+    """service -> PID of each service `start` recorded that still runs (and is Airflow)."""
     out = {}
     for name in SERVICES:
         path = _pid_file(env, name)
@@ -81,7 +81,7 @@ def _base_url(env: dict[str, str]) -> str:
     return env["AIRFLOW__API__BASE_URL"].rstrip("/")
 
 
-def _healthy(env: dict[str, str]) -> bool:
+def healthy(env: dict[str, str]) -> bool:
     try:
         url = f"{_base_url(env)}/api/v2/monitor/health"
         with urllib.request.urlopen(url, timeout=3) as resp:
@@ -102,11 +102,13 @@ def _login(env: dict[str, str]) -> str:
 
 def start(env: dict[str, str]) -> int:
     """Start the services that are not running yet; print URL and login."""
-    already = _running(env)
+    already = running(env)
     (_home(env) / "run").mkdir(parents=True, exist_ok=True)
     logs = _home(env) / "logs" / "services"
     logs.mkdir(parents=True, exist_ok=True)
     _airflow(env, "db", "migrate")
+    from retail_kpi.ops.dag_tasks import SPARK_POOL, SPARK_POOL_SLOTS  # imports Airflow
+
     _airflow(env, "pools", "set", SPARK_POOL, str(SPARK_POOL_SLOTS), "One Spark app at a time")
     for name, args in SERVICES.items():
         if name in already:
@@ -124,7 +126,7 @@ def start(env: dict[str, str]) -> int:
         _pid_file(env, name).write_text(f"{proc.pid}\n")
         print(f"{name:<14} started (pid {proc.pid}, log {logs / (name + '.log')})")
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while not _healthy(env):
+    while not healthy(env):
         if time.monotonic() > deadline:
             print(f"Airflow did not answer within {READY_TIMEOUT_S}s; see the logs in {logs}.")
             return 1
@@ -135,28 +137,28 @@ def start(env: dict[str, str]) -> int:
 
 def stop(env: dict[str, str]) -> int:
     """SIGTERM each recorded service's process group, SIGKILL it after a grace period."""
-    running = _running(env)
-    for name, pid in running.items():
+    pids = running(env)
+    for name, pid in pids.items():
         os.killpg(pid, signal.SIGTERM)
         print(f"{name:<14} stopping (pid {pid})")
     deadline = time.monotonic() + STOP_TIMEOUT_S
-    while any(_alive(pid) for pid in running.values()) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
         time.sleep(0.5)
-    for name, pid in running.items():
+    for name, pid in pids.items():
         if _alive(pid):
             os.killpg(pid, signal.SIGKILL)
             print(f"{name:<14} killed (pid {pid})")
     for name in SERVICES:
         _pid_file(env, name).unlink(missing_ok=True)
-    print("Airflow stopped." if running else "Airflow was not running.")
+    print("Airflow stopped." if pids else "Airflow was not running.")
     return 0
 
 
 def status(env: dict[str, str]) -> int:
-    running = _running(env)
+    pids = running(env)
     for name in SERVICES:
-        print(f"{name:<14} {f'running (pid {running[name]})' if name in running else 'stopped'}")
-    print(f"UI {_base_url(env)}: {'up' if _healthy(env) else 'down'}")
+        print(f"{name:<14} {f'running (pid {pids[name]})' if name in pids else 'stopped'}")
+    print(f"UI {_base_url(env)}: {'up' if healthy(env) else 'down'}")
     return 0
 
 

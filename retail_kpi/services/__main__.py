@@ -22,7 +22,6 @@ from retail_kpi.services.process import ServiceStatus
 
 SUPERSET_HOME = Path(os.environ.get("SUPERSET_HOME") or config.REPO_ROOT / ".superset")
 SUPERSET_PY = config.REPO_ROOT / ".venv-superset" / "bin" / "python"
-AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
 def _postgres() -> ServiceStatus:
@@ -58,18 +57,18 @@ def _spark_cluster() -> ServiceStatus:
 
 
 def _airflow() -> ServiceStatus:
-    home = Path(os.environ.get("AIRFLOW_HOME") or config.REPO_ROOT / ".airflow")
-    pids = {
-        name: pid
-        for name in AIRFLOW_SERVICES
-        if (pid := process.read_pid(home / "run" / f"{name}.pid", "airflow")) is not None
-    }
-    address = "http://127.0.0.1:8080"
-    healthy = len(pids) == len(AIRFLOW_SERVICES) and process.port_open("127.0.0.1", 8080)
-    detail = f"{len(pids)}/{len(AIRFLOW_SERVICES)} services" if pids else "make airflow"
+    from retail_kpi.airflow_env import airflow_env
+    from retail_kpi.ops import airflow_ctl
+
+    env = airflow_env()  # AIRFLOW_HOME and the API address, as `make airflow` uses them
+    pids = airflow_ctl.running(env)
+    healthy = len(pids) == len(airflow_ctl.SERVICES) and airflow_ctl.healthy(env)
+    detail = f"{len(pids)}/{len(airflow_ctl.SERVICES)} services" if pids else "make airflow"
     rss = sum(process.rss_bytes(p) or 0 for p in pids.values())
     first = pids.get("api-server") or next(iter(pids.values()), None)
-    return ServiceStatus("airflow", address, first, healthy, detail, rss or None)
+    return ServiceStatus(
+        "airflow", env["AIRFLOW__API__BASE_URL"], first, healthy, detail, rss or None
+    )
 
 
 def _superset() -> ServiceStatus:

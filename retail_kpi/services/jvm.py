@@ -15,8 +15,6 @@ bump would silently win or clash). ``python -m retail_kpi.services.jvm --help``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -25,11 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from importlib import metadata, util
 from pathlib import Path
 
 from retail_kpi.config import LOCAL_DIR, REPO_ROOT, env
+from retail_kpi.services import process
 from retail_kpi.services.jvm_lock import (
     GROUPS,
     LOCK_NAME,
@@ -131,15 +130,6 @@ def check(group: str) -> list[Problem]:
     return problems
 
 
-@contextlib.contextmanager
-def _exclusive(group: str) -> Iterator[None]:
-    """One repair of a group at a time (bootstrap, tests and `make jars` may overlap)."""
-    jars_dir().mkdir(parents=True, exist_ok=True)
-    with (jars_dir() / f".{group}.lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        yield
-
-
 def ensure(group: str) -> list[Path]:
     """The group's jars in lock order, verified; missing or corrupt ones are re-fetched.
 
@@ -147,7 +137,7 @@ def ensure(group: str) -> list[Path]:
     fetched once more; if it is still wrong the error names the file and both hashes.
     """
     entries = {j.file: j for j in locked(group)}
-    with _exclusive(group):
+    with process.exclusive(jars_dir() / f".{group}.lock"):  # one repair of a group at a time
         problems = check(group)
         for extra in (p for p in problems if p.kind == "unexpected"):
             log.warning("removing %s", extra)

@@ -16,14 +16,11 @@ their own: :class:`LocalBroker` with a temporary folder and free ports.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import logging
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,7 +109,8 @@ class LocalBroker:
 
         Idempotent: a running healthy broker of this folder is left as it is.
         """
-        with self._lock():
+        # one start of a folder at a time (e.g. `make demo` and a test session at once)
+        with process.exclusive(self.root / ".start.lock"):
             running = self.pid()
             if running is None:
                 running = self._launch()
@@ -138,14 +136,6 @@ class LocalBroker:
             rss_bytes=process.rss_bytes(running) if running else None,
         )  # fmt: skip
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        """Serialise starts of one folder (e.g. `make demo` and a test session at once)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".start.lock").open("w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
-
     def _write_config(self) -> None:
         self.server_properties.write_text(
             settings.server_properties(self.port, self.controller_port, self.data_dir.resolve())
@@ -158,7 +148,7 @@ class LocalBroker:
         java = shutil.which("java")
         if java is None:
             raise KafkaError("Kafka needs Java 17 or newer on PATH; install a JDK or JRE first.")
-        classpath = ":".join(str(jar) for jar in jvm.ensure(JAR_GROUP))
+        classpath = jvm.classpath(JAR_GROUP)  # _launch has ensured the jars
         log4j = self.root.resolve() / "log4j2.properties"
         return [
             java, *settings.JVM_OPTS, f"-Dlog4j2.configurationFile={log4j}",
@@ -184,6 +174,7 @@ class LocalBroker:
                     f"broker of {self.root}; stop it, or start Kafka on other ports "
                     "(--port/--controller-port)."
                 )
+        jvm.ensure(JAR_GROUP)  # verified once per start: format and broker share the jars
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         self._write_config()
         if not (self.data_dir / "meta.properties").exists():

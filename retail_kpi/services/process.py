@@ -9,10 +9,12 @@ never signals a process it did not start.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +125,19 @@ def _reap(pid: int) -> None:
     """Collect ``pid`` if it is our child (a zombie keeps its /proc entry otherwise)."""
     with contextlib.suppress(ChildProcessError, OSError):
         os.waitpid(pid, os.WNOHANG)
+
+
+@contextlib.contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if missing) while the block runs.
+
+    For work on one machine's local folder (starting a broker, repairing a jar folder) that
+    `make`, the bootstrap and a test session may attempt at the same time.
+    """
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def port_open(host: str, port: int, timeout_s: float = 1.0) -> bool:
