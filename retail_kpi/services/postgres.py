@@ -14,6 +14,7 @@ warehouse objects, not a superuser), ``bi_reader`` (read-only BI), and ``airflow
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pwd
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 STATE_DIR = config.LOCAL_DIR / "postgres"
+#: Where a root caller keeps the server's folder when the unprivileged server user cannot
+#: reach STATE_DIR (a checkout inside a private folder such as `mktemp -d`'s): one
+#: sub-folder per checkout, in a parent only root may write to.
+FALLBACK_ROOT = Path("/var/lib/retail-kpi")
 UNPRIVILEGED_USER = "nobody"
 START_TIMEOUT_S = 60
 APT_PACKAGES = ["postgresql"]
@@ -51,7 +56,21 @@ class PostgresError(RuntimeError):
 
 
 def data_dir() -> Path:
-    return STATE_DIR / "data"
+    """The cluster's folder: ``.local/postgres/data``, unless the server user cannot reach it.
+
+    As root the server runs as ``nobody``, which must traverse every parent folder; a
+    checkout under a private (0700) folder moves the cluster to
+    ``/var/lib/retail-kpi/<checkout id>/data`` rather than loosening the user's folders.
+    """
+    if os.geteuid() != 0 or _reachable_by_server_user(STATE_DIR):
+        return STATE_DIR / "data"
+    checkout = hashlib.sha256(str(config.REPO_ROOT).encode()).hexdigest()[:12]
+    return FALLBACK_ROOT / checkout / "data"
+
+
+def _reachable_by_server_user(path: Path) -> bool:
+    """True when every existing parent of ``path`` lets others traverse it."""
+    return all(not q.exists() or os.stat(q).st_mode & 0o001 for q in path.parents)
 
 
 def port() -> int:
