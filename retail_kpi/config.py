@@ -40,6 +40,11 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "(KRaft, 127.0.0.1:39092, data under .local/kafka), started by `make kafka`, "
         "`make demo` and the tests; set = use that cluster and start nothing.",
     ),
+    "RETAIL_KAFKA_TOPIC_PREFIX": (
+        "retail.",
+        "Prefix of the source topics: one topic per landing entity, e.g. retail.orders "
+        "(contract: docs/SOURCES.md).",
+    ),
     "RETAIL_JARS_DIR": (
         "",
         "Where `make jars` puts the JVM artifacts of jvm/artifacts.lock (Kafka broker, "

@@ -1,0 +1,1 @@
+"""Kafka as a source: the topic contract, the offsets ledger and micro-batch planning."""
