@@ -1,9 +1,15 @@
 """
 ### retail_daily — one business day through every layer
 
-`generate_landing` → `validate_landing` → `clean_silver` (Spark) → `validate_silver`
+`wait_for_landing` → `validate_landing` → `clean_silver` (Spark) → `validate_silver`
 → `compute_kpis` (Spark) → `validate_kpis` → `load_warehouse` → `validate_warehouse`
 
+* **Waits, never writes its input**: `wait_for_landing` is a sensor (reschedule mode, a look
+  a minute, up to 6 h) that succeeds once the source has written the date's done-marker
+  `<landing>/_ready/dt=YYYY-MM-DD.json`, last, after its files; it fails naming the files when
+  they break the landing contract (an unexpected file; files missing, extra or truncated
+  against the marker). Contract: `docs/DATA.md` ("Landing contract"). Locally the upstream
+  simulator drops a date: `python -m retail_kpi generate --date YYYY-MM-DD`.
 * **One run = one business date**: the run's data interval (`{{ ds }}`); every task reads and
   replaces only that date's partitions (holding the date's lock), so clearing any task and
   rerunning it, or running the date twice, leaves the same warehouse.
@@ -32,7 +38,7 @@ from retail_kpi.ops.deadlines import freshness_deadline
 
 with DAG(
     dag_id="retail_daily",
-    description="Generate, clean, validate and load one retail business day; compute its KPIs.",
+    description="Wait for, validate, clean and load one retail business day; compute its KPIs.",
     schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
@@ -41,7 +47,9 @@ with DAG(
     # One date at a time: each run starts two Spark applications on a 2-core machine.
     max_active_runs=1,
     max_active_tasks=2,
-    dagrun_timeout=pendulum.duration(hours=6),
+    # The landing wait (up to 6 h) plus the work: the deadline alert still fires at
+    # RETAIL_FRESH_BY when a late source makes the date late.
+    dagrun_timeout=pendulum.duration(hours=9),
     default_args=dag_tasks.default_args(),
     deadline=freshness_deadline(),
     tags=["retail", "daily", "warehouse"],

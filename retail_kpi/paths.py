@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from retail_kpi.config import Settings
+from retail_kpi.landing import ready_relpath
 
 
 def _dt(day: dt.date | str) -> str:
@@ -20,6 +21,11 @@ def landing(s: Settings, entity: str, day: dt.date | str) -> Path:
 def manifest(s: Settings, day: dt.date | str) -> Path:
     """The generator's manifest (counts and injected defects) of one date."""
     return s.landing_dir / "_manifest" / _dt(day) / "manifest.json"
+
+
+def landing_ready(s: Settings, day: dt.date | str) -> Path:
+    """The done-marker of a landing date: its files are complete once it exists."""
+    return s.landing_dir / ready_relpath(day)
 
 
 def reconciliation(s: Settings, day: dt.date | str) -> Path:

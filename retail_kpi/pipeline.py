@@ -13,11 +13,10 @@ import datetime as dt
 import importlib.util
 import json
 import logging
-from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
-from retail_kpi import paths
+from retail_kpi import landing, paths
 from retail_kpi.config import REPO_ROOT, Settings, settings
 from retail_kpi.ops.locks import date_lock
 
@@ -34,52 +33,24 @@ def spark_job(name: str) -> str:
     return str(path)
 
 
-def defect_rates(scale: float = 1.0, overrides: dict[str, float] | None = None) -> Any:
-    """The generator's defect rates scaled by ``scale``, then with per-kind ``overrides``."""
-    from retail_kpi.generate.defects import DefectRates
+def landing_ready(day: dt.date, s: Settings | None = None) -> dict[str, Any] | None:
+    """None until the done-marker of ``day`` exists; then the files counted per entity.
 
-    rates = DefectRates.scaled(scale) if scale != 1.0 else DefectRates()
-    overrides = overrides or {}
-    known = {f.name for f in fields(DefectRates)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(
-            f"Unknown defect kind(s) {', '.join(unknown)}; use any of {', '.join(sorted(known))}."
-        )
-    rates = replace(rates, **{k: float(v) for k, v in overrides.items()})
-    rates.validate()
-    return rates
-
-
-def generate_landing(
-    day: dt.date, *, run_id: str, params: dict[str, Any] | None = None, s: Settings | None = None
-) -> dict[str, Any]:
-    """Generate the raw landing files of ``day`` (replaces the partition on rerun)."""
-    from retail_kpi.generate import generate_day
-
+    Raises :class:`~retail_kpi.landing.LandingError` naming the files when the landing
+    breaks the contract (an unexpected file, files missing, extra or truncated against
+    the marker), so the run stops here instead of ingesting a partial date.
+    """
     s = s or settings()
-    params = params or {}
-    rates = defect_rates(float(params.get("defect_scale", 1.0)), params.get("defect_rates"))
-    with date_lock(day, f"{run_id} generate_landing"):
-        manifest = generate_day(
-            day,
-            s.landing_dir,
-            seed=int(params.get("seed") or s.seed),
-            orders=int(params.get("orders_per_day") or s.orders_per_day),
-            customers=int(params.get("customers") or s.customers),
-            products=int(params.get("products") or s.products),
-            defects=rates,
-            opened_on=s.opened_on,
-        )
-    counts = dict(manifest["counts"])
-    log.info(
-        "generated %s for %s: %s rows, %d injected defects",
-        s.landing_dir,
-        day,
-        sum(counts.values()),
-        len(manifest.get("defects", [])),
-    )
-    return {"counts": counts, "defects": len(manifest.get("defects", []))}
+    if not paths.landing_ready(s, day).is_file():
+        log.info("landing %s: no done-marker %s yet", day, paths.landing_ready(s, day))
+        return None
+    selection = landing.select_local(s.landing_dir, day).check()
+    counted = selection.counted()
+    log.info("landing %s: complete, %d files counted", day, len(counted))
+    return {
+        "files": selection.counts(),
+        "bytes": sum(selection.sizes[p] for p in counted),
+    }
 
 
 def validate_layer(layer: str, day: dt.date, *, run_id: str) -> dict[str, Any]:
@@ -137,9 +108,7 @@ def _sum_key(per_entity: dict[str, Any], *keys: str) -> int | None:
 def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
     """Rows in/out/quarantined and gate outcome of a finished task, for the run audit."""
     out: dict[str, Any] = {"rows_in": None, "rows_out": None, "rows_quarantined": None}
-    if task_id == "generate_landing" and isinstance(result, dict):
-        out["rows_out"] = sum(int(v) for v in result.get("counts", {}).values())
-    elif task_id == "clean_silver":
+    if task_id == "clean_silver":
         recon = clean_reconciliation(day)
         out["rows_in"] = _sum_key(recon, "rows_in")
         out["rows_out"] = _sum_key(recon, "rows_clean", "rows_silver", "rows_out")

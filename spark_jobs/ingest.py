@@ -1,4 +1,6 @@
-"""Ingest: landing CSV files -> bronze rows, every line kept with its file and line number.
+"""Ingest: landing CSV / JSON-lines files -> bronze rows, every line kept with its file
+and line number. One entity's files may mix both formats: each format is read and parsed
+on its own, then the rows are unioned (line numbers are per file either way).
 
 Spark's CSV reader pads short lines with NULLs and drops extra fields without a word, so
 we read each file as text and validate every line ourselves with built-in functions:
@@ -24,16 +26,14 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from retail_kpi import schemas
+from retail_kpi.landing import CSV, JSONL, LandingError
+from spark_jobs.common import union_all
 
-CSV, JSONL = "csv", "jsonl"
+__all__ = ["CSV", "FORMATS", "JSONL", "LandingError", "ingest_entity"]
 FORMATS: tuple[str, ...] = (CSV, JSONL)
 META_COLUMNS: tuple[str, ...] = ("_source_file", "_source_line", "_raw", "_parse_error")
 _FIELD = r'(?:"(?:[^"]|"")*+"|[^",]*+)'
 _BOM = "\ufeff"
-
-
-class LandingError(ValueError):
-    """Landing files that break the contract (wrong header, unsupported format)."""
 
 
 def line_pattern(n_fields: int) -> str:
@@ -169,13 +169,13 @@ def parse_lines(numbered: DataFrame, entity: str, fmt: str = CSV) -> DataFrame:
     )
 
 
-def ingest_entity(
-    spark: SparkSession, files: list[str], entity: str, fmt: str = CSV
-) -> tuple[DataFrame, int]:
-    """(bronze rows of one entity's files, landing data-line count); two Spark jobs.
+Source = tuple[str, str]  # (file path, format)
 
-    Raises LandingError when a CSV file does not start with the contract's header.
-    """
+
+def _ingest_format(
+    spark: SparkSession, files: list[str], entity: str, fmt: str
+) -> tuple[DataFrame, int]:
+    """(bronze rows, data lines) of files that all have format ``fmt``; two Spark jobs."""
     if fmt not in FORMATS:
         raise LandingError(f"landing format {fmt!r} is not supported; use one of {FORMATS}.")
     lines = read_lines(spark, files)
@@ -189,3 +189,22 @@ def ingest_entity(
     schema = "_path string, _block long, _first long, _before long"
     offsets = spark.createDataFrame(plan.offsets, schema)
     return parse_lines(number_lines(lines, offsets), entity, fmt), plan.data_lines
+
+
+def ingest_entity(
+    spark: SparkSession, files: list[Source] | list[str], entity: str, fmt: str = CSV
+) -> tuple[DataFrame, int]:
+    """(bronze rows of one entity's files, landing data-line count).
+
+    ``files`` are ``(path, format)`` pairs, formats mixed (what
+    :func:`retail_kpi.landing.select` counts), or plain paths all of format ``fmt``.
+    Raises LandingError when a CSV file does not start with the contract's header.
+    """
+    by_format: dict[str, list[str]] = {}
+    for item in files:
+        path, kind = (item, fmt) if isinstance(item, str) else item
+        by_format.setdefault(kind, []).append(path)
+    if not by_format:
+        return _ingest_format(spark, [], entity, fmt)
+    parts = [_ingest_format(spark, paths, entity, kind) for kind, paths in by_format.items()]
+    return union_all([df for df, _ in parts]), sum(n for _, n in parts)

@@ -20,17 +20,41 @@ def _fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
     return fs, hpath
 
 
-def list_files(spark: SparkSession, directory: str, suffix: str) -> list[str]:
-    """Data files in ``directory`` ending in ``suffix`` (``_``/``.`` files skipped), sorted."""
-    fs, hpath = _fs_path(spark, directory)
+def landing_listing(spark: SparkSession, root: str, day: str) -> tuple[dict[str, int], list[str]]:
+    """(path relative to ``root`` -> bytes of every file under ``<root>/*/dt=<day>/``,
+    top-level folder names): the input of :func:`retail_kpi.landing.select`."""
+    fs, hpath = _fs_path(spark, root)
     if not fs.exists(hpath):
-        return []
-    names = []
-    for status in fs.listStatus(hpath):
-        name = status.getPath().getName()
-        if status.isFile() and name.endswith(suffix) and not name.startswith(("_", ".")):
-            names.append(status.getPath().toString())
-    return sorted(names)
+        return {}, []
+    found: dict[str, int] = {}
+    folders = sorted(s.getPath().getName() for s in fs.listStatus(hpath) if s.isDirectory())
+    for top in folders:
+        base = hpath.suffix(f"/{top}/dt={day}")
+        if not fs.exists(base):
+            continue
+        files = fs.listFiles(base, True)  # recursive iterator of LocatedFileStatus
+        prefix = f"{top}/dt={day}/"
+        base_uri = str(fs.makeQualified(base).toUri().getPath()).rstrip("/") + "/"
+        while files.hasNext():
+            status = files.next()
+            full = str(status.getPath().toUri().getPath())
+            found[prefix + full[len(base_uri) :]] = int(status.getLen())
+    return found, folders
+
+
+def read_text(spark: SparkSession, path: str) -> str | None:
+    """A small text file's content (the done-marker), None when it does not exist."""
+    fs, hpath = _fs_path(spark, path)
+    if not fs.exists(hpath):
+        return None
+    stream = fs.open(hpath)
+    try:
+        jvm = spark.sparkContext._jvm
+        assert jvm is not None
+        data = jvm.org.apache.commons.io.IOUtils.toByteArray(stream)
+    finally:
+        stream.close()
+    return bytes(data).decode("utf-8")
 
 
 def total_bytes(spark: SparkSession, paths: list[str]) -> int:

@@ -13,13 +13,14 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from retail_kpi import landing as landing_contract
 from retail_kpi import schemas
 from retail_kpi.cleaning import reconcile, rules
 from spark_jobs import clean_ops, clean_reference, clean_sales
 from spark_jobs import lake_io as io
 from spark_jobs.common import silver_schema, sized_for, union_all
 from spark_jobs.dispose import Context, EntityResult
-from spark_jobs.ingest import CSV, FORMATS, LandingError, ingest_entity
+from spark_jobs.ingest import LandingError, ingest_entity
 
 log = logging.getLogger(__name__)
 
@@ -46,32 +47,35 @@ class Lake:
         return f"{self.audit()}/duplicates/{entity}"
 
 
-def landing_files(spark: SparkSession, folder: str) -> tuple[list[str], str]:
-    """(files, format) of one entity and date: the whole-day files, else the micro-batch
-    ``interval=*/`` files; CSV first, then JSON lines (a folder holds one format)."""
-    for fmt in FORMATS:
-        files = io.list_files(spark, folder, f".{fmt}") or io.glob(
-            spark, f"{folder}/interval=*/*.{fmt}"
-        )
-        if files:
-            return files, fmt
-    return [], CSV
+def landing_files(spark: SparkSession, landing: str, day: str) -> landing_contract.Selection:
+    """The landing files of ``day`` that count, per entity with their format
+    (:func:`retail_kpi.landing.select`, the rule the landing gate applies too), checked
+    against the date's done-marker; raises LandingError naming every offending file."""
+    found, folders = io.landing_listing(spark, landing, day)
+    where = f"{landing}/{landing_contract.ready_relpath(day)}"
+    text = io.read_text(spark, where)
+    marker = None if text is None else landing_contract.parse_marker(text, where)
+    return landing_contract.select(found, day, folders=folders, marker=marker).check()
 
 
 def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
-    """Write every entity's bronze partition; returns the landing data-line counts."""
+    """Write every entity's bronze partition; returns the landing data-line counts.
+
+    Per entity: its list of sources (landing files with their format) -> one bronze
+    DataFrame -> one partition write.
+    """
     rows_in = {}
-    found = {e: landing_files(spark, f"{landing}/{e}/dt={lake.day}") for e in schemas.ENTITIES}
-    if not any(files for files, _ in found.values()):
+    selection = landing_files(spark, landing, lake.day)
+    if not selection.counted():
         raise LandingError(
             f"No landing files for {lake.day} under {landing}/<entity>/dt={lake.day}/; "
-            "land or generate that date first (python -m retail_kpi generate --date ...)."
+            "land that date first (upstream, or python -m retail_kpi generate --date ...)."
         )
     for entity in schemas.ENTITIES:
-        files, fmt = found[entity]
-        bronze, rows_in[entity] = ingest_entity(spark, files, entity, fmt)
+        sources = [(f"{landing}/{rel}", fmt) for rel, fmt in selection.files[entity]]
+        bronze, rows_in[entity] = ingest_entity(spark, sources, entity)
         io.replace_partition(bronze, lake.bronze(entity))
-        log.info("bronze %s: %d files, %d data lines", entity, len(files), rows_in[entity])
+        log.info("bronze %s: %d files, %d data lines", entity, len(sources), rows_in[entity])
     return rows_in
 
 

@@ -1,5 +1,9 @@
 """``python -m retail_kpi generate``: landing files for a date, a date range or an interval.
 
+This is the upstream simulator: it drops a date's files and then, for a whole day, the
+done-marker ``<out>/_ready/dt=D.json`` that ``retail_daily`` waits for (an interval
+writes none). A rerun replaces the files and the marker.
+
 Examples::
 
     python -m retail_kpi generate --date 2026-02-03
@@ -23,6 +27,7 @@ from retail_kpi.config import settings
 from retail_kpi.generate.core import generate_day
 from retail_kpi.generate.defects import DefectRates
 from retail_kpi.generate.render import FORMATS
+from retail_kpi.landing import ready_relpath
 
 INTERVAL_MINUTES = 10
 
@@ -155,8 +160,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"generate: {exc}", file=sys.stderr)
             return 2
         rows = sum(manifest["counts"].values())
+        ready = "" if interval else f" (done-marker {ready_relpath(day)})"
         print(
             f"{day}: {rows} rows, {len(manifest['defects'])} defects in "
-            f"{time.perf_counter() - t0:.1f}s -> {args.out}"
+            f"{time.perf_counter() - t0:.1f}s -> {args.out}{ready}"
         )
     return 0

@@ -1,8 +1,10 @@
 """Generate one landing date (or one interval of it): every entity plus the manifest.
 
-This is the function the Airflow DAG and the CLI call. Nothing here reads another
-date's files: prior days needed for late orders, shipments and returns are regenerated
-from the seed, so any date can be (re)built alone and gives the same bytes.
+This is the function the CLI (the upstream simulator) calls; a whole day ends with the
+landing done-marker (``_ready/dt=D.json``, :mod:`retail_kpi.landing`), written last.
+Nothing here reads another date's files: prior days needed for late orders, shipments
+and returns are regenerated from the seed, so any date can be (re)built alone and gives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from retail_kpi.generate.market import fx_rates
 from retail_kpi.generate.population import customers_snapshot
 from retail_kpi.generate.rand import rng
 from retail_kpi.generate.writer import write_json, write_partition
+from retail_kpi.landing import write_marker
 from retail_kpi.schemas import ENTITIES, column_names
 
 MAX_PRODUCTS = 89_999  # P9xxxx ids are reserved for orphan-key defects
@@ -136,8 +139,11 @@ class _Run:
         built = inject.build(
             entity, columns, fmt_name=self.fmt, rates=self.rates, r=r, late_dates=late_dates
         )
-        write_partition(self.folder(entity), {f"{entity}.{self.fmt}": built.body.chunks()})
+        write_partition(self.folder(entity), {self.file_name(entity): built.body.chunks()})
         return built.body.count(), built.entries
+
+    def file_name(self, entity: str) -> str:
+        return f"{entity}.{self.fmt}"
 
     def folder(self, entity: str) -> Path:
         base = Path(self.out_root) / entity / f"dt={self.day.isoformat()}"
@@ -165,6 +171,8 @@ def generate_day(
     falls in [start, end) are written, under ``dt=<day>/interval=<HHMM>/``.
     ``only`` restricts the entities written (the benchmark times orders + lines alone).
     ``opened_on``: shipments and returns never refer to orders before this date.
+    A whole day (no ``interval``) ends with the done-marker listing the files written,
+    replaced on a rerun; an interval writes none (the day is not complete).
     """
     rates = defects if defects is not None else DefectRates()
     rates.validate()
@@ -206,7 +214,19 @@ def generate_day(
         "defects": entries,
     }
     write_json(Path(run.folder("_manifest")) / "manifest.json", manifest)
+    if window is None:
+        _mark_ready(run, list(counts))
     return manifest
+
+
+def _mark_ready(run: _Run, entities: list[str]) -> None:
+    """The done-marker, after every file: their paths relative to the root and sizes."""
+    root = Path(run.out_root)
+    files = {}
+    for entity in entities:
+        path = run.folder(entity) / run.file_name(entity)
+        files[path.relative_to(root).as_posix()] = path.stat().st_size
+    write_marker(root, run.day, files)
 
 
 def _jobs(

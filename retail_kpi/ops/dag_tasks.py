@@ -1,7 +1,9 @@
 """The pipeline's tasks, shared by ``retail_daily`` and ``retail_microbatch``.
 
 Both DAGs run the same eight tasks on the business date of their data interval
-(``{{ ds }}``); they differ only in schedule, deadline and defaults. Call
+(``{{ ds }}``); they differ only in schedule, deadline and defaults. The pipeline never
+writes its own input: the first task waits for the date's landing done-marker, which
+whoever drops the files writes last (docs/DATA.md, "Landing contract"). Call
 :func:`add_pipeline_tasks` inside a ``with DAG(...)`` block. Task bodies are calls into
 :mod:`retail_kpi.pipeline`; this module only decides wiring, pools, groups and docs.
 """
@@ -13,7 +15,7 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import Asset, Param, TaskGroup, get_current_context, task
+from airflow.sdk import Asset, Param, PokeReturnValue, TaskGroup, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from retail_kpi import pipeline
@@ -46,6 +48,10 @@ def spark_conf() -> dict[str, str]:
 SPARK_POOL = "spark"
 SPARK_POOL_SLOTS = 1
 MAX_RETRY_DELAY = timedelta(minutes=15)
+#: How often, and how long, ``wait_for_landing`` looks for the date's done-marker; between
+#: looks it frees its worker slot (reschedule mode).
+LANDING_POKE = timedelta(minutes=1)
+LANDING_WAIT = timedelta(hours=6)
 BACKOFF_MULTIPLIER = 2.0
 
 #: Updated when a business date has been loaded and passed the warehouse gate; the
@@ -70,40 +76,19 @@ def default_args() -> dict[str, Any]:
 
 
 def params(orders_default: int | None = None) -> dict[str, Param]:
-    """Run parameters shown in the trigger form (and accepted by backfills' --dag-run-conf)."""
+    """Run parameters shown in the trigger form (and accepted by backfills' --dag-run-conf).
+
+    ``orders_default`` is ignored: generator volumes are the upstream simulator's
+    business (``python -m retail_kpi generate``), not the pipeline's; the argument stays
+    only until ``retail_microbatch`` stops passing it.
+    """
+    del orders_default
     return {
-        "orders_per_day": Param(
-            orders_default,
-            type=["null", "integer"],
-            minimum=0,
-            title="Orders per day",
-            description="Generator volume (orders); empty = RETAIL_ORDERS_PER_DAY.",
-        ),
-        "seed": Param(
-            None,
-            type=["null", "integer"],
-            title="Seed",
-            description="Generator seed; empty = RETAIL_SEED. Same seed + date = same bytes.",
-        ),
-        "defect_scale": Param(
-            1.0,
-            type="number",
-            minimum=0,
-            title="Defect scale",
-            description="Multiplier of all default defect rates; 0 = clean data.",
-        ),
-        "defect_rates": Param(
-            {},
-            type="object",
-            title="Defect rates",
-            description="Per-kind overrides applied after the scale, e.g. "
-            '{"late_arriving": 0.05, "exact_duplicate": 0}. Kinds: see docs/DATA.md.',
-        ),
         "dry_run": Param(
             False,
             type="boolean",
             title="Dry run",
-            description="Generate, clean, compute and validate, but skip the warehouse load "
+            description="Wait for, validate, clean and compute, but skip the warehouse load "
             "(the warehouse is not touched and no asset event is emitted).",
         ),
     }
@@ -132,11 +117,18 @@ def _spark(task_id: str, job: str, doc: str) -> DateLockedSparkSubmitOperator:
 def add_pipeline_tasks() -> None:
     """Add the eight tasks, in four task groups, to the DAG being defined."""
 
-    @task(task_id="generate_landing")
-    def generate_landing() -> dict:
-        """Write the day's raw files and defect manifest under the landing folder."""
-        day, run_id, params = _run()
-        return pipeline.generate_landing(day, run_id=run_id, params=params)
+    @task.sensor(
+        task_id="wait_for_landing",
+        poke_interval=LANDING_POKE.total_seconds(),
+        timeout=LANDING_WAIT.total_seconds(),
+        mode="reschedule",
+    )
+    def wait_for_landing() -> PokeReturnValue:
+        """Done when the date's done-marker ``_ready/dt=D.json`` exists; returns the files
+        counted per entity. Fails naming the files when they break the landing contract."""
+        day, _, _ = _run()
+        found = pipeline.landing_ready(day)
+        return PokeReturnValue(is_done=found is not None, xcom_value=found)
 
     @task(task_id="validate_landing")
     def validate_landing() -> dict:
@@ -175,8 +167,8 @@ def add_pipeline_tasks() -> None:
         events[WAREHOUSE_DATE].extra = {"date": day.isoformat(), "run_id": run_id}
         return result
 
-    with TaskGroup("landing", prefix_group_id=False, tooltip="raw files + landing gate"):
-        landing = generate_landing() >> validate_landing()
+    with TaskGroup("landing", prefix_group_id=False, tooltip="done-marker + landing gate"):
+        landing = wait_for_landing() >> validate_landing()
     with TaskGroup("silver", prefix_group_id=False, tooltip="Spark clean + silver gate"):
         clean = _spark(
             "clean_silver",

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.dataset as pads
 
+from retail_kpi import landing as landing_contract
 from retail_kpi import paths, schemas
 from retail_kpi.config import Settings
 
@@ -37,17 +38,6 @@ _PANDAS_DTYPE = {
 
 def empty_frame(columns: tuple[schemas.Column, ...]) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=_PANDAS_DTYPE[c.type]) for c in columns})
-
-
-def _files(directory: Path, suffixes: tuple[str, ...]) -> list[Path]:
-    """Data files under ``directory``, interval sub-folders included; ``_``/``.`` skipped."""
-    if not directory.is_dir():
-        return []
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.is_file() and p.name.endswith(suffixes) and not p.name.startswith(("_", "."))
-    )
 
 
 #: Added to every landing frame: why a line could not be split (NULL when it could).
@@ -136,36 +126,63 @@ def _read_csv_lines(path: Path, entity: str) -> pd.DataFrame:
     return pd.concat([parsed, bad], ignore_index=True)
 
 
-def _read_jsonl(path: Path) -> pd.DataFrame:
-    """JSON lines as text values; a line that is not a JSON object gets ``_parse_error``."""
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+def _json_record(line: bytes, names: list[str]) -> tuple[dict[str, Any] | None, str | None]:
+    """(values, None) of a JSON-lines record with exactly the contract's keys, else
+    (None, why): one malformed line, as the ingest sees it (never extra columns)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, "undecodable bytes"
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None, "not a JSON object"
+    if not isinstance(record, dict):
+        return None, "not a JSON object"
+    if len(record) != len(names) or set(record) != set(names):
+        return None, "wrong field count"
+    # missing values read as "" like an empty CSV field (the generator writes null)
+    return {n: "" if record[n] is None else str(record[n]) for n in names}, None
+
+
+def _read_jsonl(path: Path, entity: str) -> pd.DataFrame:
+    """JSON lines as the contract's text columns; a line that is not valid UTF-8, not a
+    JSON object, or whose keys are not exactly the contract's is one row of NULLs with
+    its ``_parse_error`` (the CSV path's tolerance), as the Spark ingest treats it."""
+    names = schemas.column_names(entity)
+    columns: dict[str, list[Any]] = {n: [] for n in [*names, PARSE_ERROR]}
+    empty = dict.fromkeys(names)
+    with path.open("rb") as fh:
+        for raw in fh:
+            line = raw.rstrip(b"\r\n")
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not an object")
-            except ValueError:
-                rows.append({PARSE_ERROR: "not a JSON object"})
-                continue
-            rows.append({k: "" if v is None else str(v) for k, v in record.items()})
-    frame = pd.DataFrame(rows, dtype=object)
-    if PARSE_ERROR not in frame.columns:
-        frame[PARSE_ERROR] = None
-    return frame[[c for c in frame.columns if c != PARSE_ERROR] + [PARSE_ERROR]].astype(TEXT)
+            values, error = _json_record(line, names)
+            for n, v in (values or empty).items():
+                columns[n].append(v)
+            columns[PARSE_ERROR].append(error)
+    return pd.DataFrame(columns).astype(TEXT)
 
 
-def read_landing(s: Settings, entity: str, day: dt.date) -> tuple[pd.DataFrame, str]:
-    """Every landing file of ``entity`` for ``day``, values as text (as the ingest reads)."""
+def read_landing(
+    s: Settings, entity: str, day: dt.date, files: list[tuple[str, str]] | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The landing files of ``entity`` for ``day`` that count, values as text (as the
+    ingest reads them). ``files``: (path relative to the landing root, format) from
+    :func:`retail_kpi.landing.select`; None = select them here (raises on a problem)."""
     folder = paths.landing(s, entity, day)
-    files = _files(folder, (".csv", ".jsonl"))
+    if files is None:
+        files = landing_contract.select_local(s.landing_dir, day).check().files[entity]
     if not files:
         as_text = [schemas.Column(c.name, "string") for c in schemas.LANDING[entity]]
         frame = empty_frame((*as_text, schemas.Column(PARSE_ERROR, "string")))
         return frame, str(folder)
-    parts = [_read_csv_lines(f, entity) if f.suffix == ".csv" else _read_jsonl(f) for f in files]
+    parts = [
+        _read_csv_lines(s.landing_dir / rel, entity)
+        if fmt == landing_contract.CSV
+        else _read_jsonl(s.landing_dir / rel, entity)
+        for rel, fmt in files
+    ]
     return pd.concat(parts, ignore_index=True), str(folder)
 
 

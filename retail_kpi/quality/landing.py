@@ -1,5 +1,9 @@
 """Landing gate: the raw files of one date have the right shape and the expected volume.
 
+Which files count is the landing contract's decision (:func:`retail_kpi.landing.select`,
+the same rule the Spark clean job applies): an unexpected file in an entity folder, or
+files that do not match the done-marker, fail the gate before anything is read.
+
 Landing data is dirty on purpose (the generator injects defects the clean step must
 quarantine), so only structure and volume block here: the header, a non-empty file and
 a line count within 1% of the manifest's count. Values that do not parse as their
@@ -12,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
+from retail_kpi import landing as landing_contract
 from retail_kpi import paths, schemas
 from retail_kpi.config import Settings
 from retail_kpi.quality.batch import Batch
@@ -56,8 +61,9 @@ def batches(s: Settings, day: dt.date) -> Iterator[Batch]:
     """One batch per entity, read when the runner asks for it (one raw file in memory at
     a time: at 5M order lines all of them together need several GiB)."""
     counts = manifest_counts(s, day)
+    selection = landing_contract.select_local(s.landing_dir, day).check()
     for entity in schemas.ENTITIES:
-        frame, where = read_landing(s, entity, day)
+        frame, where = read_landing(s, entity, day, selection.files[entity])
         low, high = row_band(None if counts is None else counts.get(entity))
         yield Batch(
             f"landing_{entity}",

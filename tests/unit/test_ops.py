@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from retail_kpi import config, pipeline
+from retail_kpi import config, landing, pipeline, schemas
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.ops import alerts, audit, deadlines, secrets
 
@@ -156,17 +156,33 @@ def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
         "rows_out": 27,
         "rows_quarantined": 2,
     }
-    gen = pipeline.task_summary("generate_landing", day, {"counts": {"a": 2, "b": 3}})
-    assert gen["rows_out"] == 5
+    wait = pipeline.task_summary("wait_for_landing", day, {"files": {"orders": 2}})
+    assert wait == {"rows_in": None, "rows_out": None, "rows_quarantined": None}
     gate = pipeline.task_summary("validate_silver", day, {"outcome": "warned"})
     assert gate["validation_outcome"] == "warned"
 
 
-def test_defect_rates_scale_then_override_and_reject_unknown_kinds():
-    rates = pipeline.defect_rates(0.0, {"late_arriving": 0.05})
-    assert rates.late_arriving == 0.05 and rates.exact_duplicate == 0.0
-    with pytest.raises(ValueError, match=r"Unknown defect kind\(s\) typo_kind; use any of"):
-        pipeline.defect_rates(1.0, {"typo_kind": 0.1})
+def test_landing_is_not_ready_until_the_done_marker_exists(clean_env, tmp_path):
+    day = dt.date(2026, 3, 2)
+    s = config.settings()
+    orders = s.landing_dir / "orders" / "dt=2026-03-02"
+    orders.mkdir(parents=True)
+    (orders / "orders.csv").write_text("order_id\n")
+    assert pipeline.landing_ready(day, s) is None  # files alone: still being written
+    landing.write_marker(s.landing_dir, day, {"orders/dt=2026-03-02/orders.csv": 9})
+    assert pipeline.landing_ready(day, s) == {
+        "files": {e: int(e == "orders") for e in schemas.ENTITIES},
+        "bytes": 9,
+    }
+
+
+def test_landing_ready_fails_naming_the_file_the_marker_lists_but_is_missing(clean_env):
+    day = dt.date(2026, 3, 2)
+    s = config.settings()
+    files = {"orders/dt=2026-03-02/orders.csv": 9}
+    landing.write_marker(s.landing_dir, day, files)
+    with pytest.raises(landing.LandingError, match=r"missing: orders/dt=2026-03-02/orders\.csv"):
+        pipeline.landing_ready(day, s)
 
 
 def test_airflow_env_is_sized_for_two_cores_and_binds_localhost():

@@ -14,7 +14,7 @@ import pytest
 from retail_kpi.airflow_env import airflow_env
 
 PIPELINE_TASKS = [
-    "generate_landing",
+    "wait_for_landing",
     "validate_landing",
     "clean_silver",
     "validate_silver",
@@ -57,6 +57,8 @@ for dag_id, dag in bag.dags.items():
                 "on_failure": [f.__name__ for f in (t.on_failure_callback or [])],
                 "on_retry": [f.__name__ for f in (t.on_retry_callback or [])],
                 "outlets": [getattr(o, "name", str(o)) for o in t.outlets],
+                "sensor": {"mode": t.mode, "poke_s": float(t.poke_interval),
+                           "timeout_s": float(t.timeout)} if hasattr(t, "poke_interval") else None,
             }
             for t in dag.tasks
         },
@@ -96,7 +98,7 @@ def test_both_dags_run_the_same_eight_tasks_in_layer_order(facts, dag_id):
 def test_tasks_are_grouped_documented_and_spark_uses_its_pool(facts, dag_id):
     tasks = facts[dag_id]["tasks"]
     groups = {t: tasks[t]["group"] for t in PIPELINE_TASKS}
-    assert groups["generate_landing"] == groups["validate_landing"] == "landing"
+    assert groups["wait_for_landing"] == groups["validate_landing"] == "landing"
     assert groups["clean_silver"] == "silver" and groups["compute_kpis"] == "kpis"
     assert groups["load_warehouse"] == groups["validate_warehouse"] == "warehouse"
     assert all(t["doc"] for t in tasks.values())
@@ -124,11 +126,19 @@ def test_schedules_and_concurrency_are_chosen_on_purpose(facts):
 
 
 def test_manual_runs_have_documented_params_with_defaults(facts):
-    params = facts["retail_daily"]["params"]
-    assert set(params) == {"orders_per_day", "seed", "defect_scale", "defect_rates", "dry_run"}
-    assert all(p["description"] for p in params.values())
-    assert params["defect_scale"]["default"] == 1.0 and params["dry_run"]["default"] is False
-    assert facts["retail_microbatch"]["params"]["orders_per_day"]["default"] == 200
+    # no generator params: the pipeline never writes its own input
+    for dag_id in ("retail_daily", "retail_microbatch"):
+        params = facts[dag_id]["params"]
+        assert set(params) == {"dry_run"}, dag_id
+        assert params["dry_run"]["default"] is False and params["dry_run"]["description"]
+
+
+@pytest.mark.parametrize("dag_id", ["retail_daily", "retail_microbatch"])
+def test_the_first_task_waits_for_the_done_marker_in_reschedule_mode(facts, dag_id):
+    sensor = facts[dag_id]["tasks"]["wait_for_landing"]["sensor"]
+    assert sensor == {"mode": "reschedule", "poke_s": 60.0, "timeout_s": 6 * 3600.0}
+    others = [t for t, v in facts[dag_id]["tasks"].items() if v["sensor"]]
+    assert others == ["wait_for_landing"]
 
 
 def test_deadline_is_fresh_by_time_of_the_next_day(facts):
