@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {}
 def _register() -> None:
     candidates = {
         "generate": ("retail_kpi.generate.cli", "generate dirty retail data for dates"),
+        "produce": ("retail_kpi.generate.produce_cli", "publish generated days to Kafka topics"),
         "warehouse": ("retail_kpi.warehouse.cli", "ensure, migrate and inspect the warehouse"),
         "load": ("retail_kpi.load.cli", "load silver/KPI data of a date into Postgres"),
         "validate": ("retail_kpi.quality.cli", "run the Great Expectations gates of a layer"),

@@ -1,0 +1,167 @@
+"""``python -m retail_kpi produce``: publish generated days to the source's Kafka topics.
+
+The upstream simulator's Kafka half (docs/SOURCES.md): each day is generated as for
+``generate`` and published, defects and a few poison messages included, to the topics of
+``retail_kpi.events.topics``; the ground truth goes to ``<landing>/../simulator/kafka``.
+
+Examples::
+
+    python -m retail_kpi produce --date 2026-02-03
+    python -m retail_kpi produce --start 2026-01-01 --end 2026-01-31 --orders 500
+    python -m retail_kpi produce --date 2026-02-03 --speed 144            # the day in 10 min
+    python -m retail_kpi produce --date 2026-02-03 --speed 144 --follow   # and the next days
+    python -m retail_kpi produce --date 2026-02-03 --clean --no-poison
+    python -m retail_kpi produce --date 2026-02-03 --bootstrap broker1:9092 --partitions 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from retail_kpi.cli_args import iso_date
+from retail_kpi.config import settings
+from retail_kpi.events import topics
+from retail_kpi.generate.cli import _dates, _rate, rates_from
+from retail_kpi.generate.kafka_sim import ProduceError, default_manifest_dir, produce_day
+
+EXIT_INTERRUPTED = 130
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a positive number (144 = a day in 10 min)"
+        )
+    return value
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the ``produce`` command (defaults come from the environment)."""
+    s = settings()
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("Examples::", 1)[1]
+    when = parser.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=iso_date, help="one business date (YYYY-MM-DD)")
+    when.add_argument("--start", type=iso_date, help="first date of a range (with --end)")
+    parser.add_argument("--end", type=iso_date, help="last date of the range, inclusive")
+    parser.add_argument(
+        "--bootstrap",
+        metavar="HOST:PORT",
+        help="Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS, else the project's broker)",
+    )
+    parser.add_argument("--seed", type=int, default=s.seed, help="random seed (%(default)s)")
+    parser.add_argument(
+        "--orders", type=int, default=s.orders_per_day, help="average orders per day (%(default)s)"
+    )
+    parser.add_argument(
+        "--customers", type=int, default=s.customers, help="customer base size (%(default)s)"
+    )
+    parser.add_argument(
+        "--products", type=int, default=s.products, help="catalogue size (%(default)s)"
+    )
+    parser.add_argument(
+        "--opened-on",
+        type=iso_date,
+        default=s.opened_on,
+        metavar="DATE",
+        help="store opening date (default RETAIL_OPENED_ON: %(default)s)",
+    )
+    parser.add_argument(
+        "--defect-scale", type=float, default=1.0, help="multiply every default defect rate"
+    )
+    parser.add_argument("--clean", action="store_true", help="no defects (--defect-scale 0)")
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        action="append",
+        default=[],
+        metavar="KIND=RATE",
+        help="set one defect rate, e.g. late_arriving=0.05 (repeatable)",
+    )
+    parser.add_argument(
+        "--partitions",
+        type=_positive,
+        default=topics.DEFAULT_PARTITIONS,
+        help="partitions of topics created now; existing topics keep theirs (%(default)s)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=_speed,
+        help="replay each day in real time divided by SPEED (144 = 10 min a day); "
+        "default: as fast as possible",
+    )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --date and --speed: go on with the next day, and the next (Ctrl-C stops)",
+    )
+    parser.add_argument("--no-poison", action="store_true", help="no poison messages")
+    parser.add_argument(
+        "--manifest-dir",
+        type=Path,
+        help="where the ground-truth manifests go (default <landing>/../simulator/kafka)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+
+
+def _days(args: argparse.Namespace) -> Iterator[dt.date]:
+    if not args.follow:
+        yield from _dates(args)
+        return
+    if args.date is None or args.speed is None:
+        raise SystemExit("--follow needs --date and --speed (e.g. --date 2026-02-03 --speed 144).")
+    for k in itertools.count():
+        yield args.date + dt.timedelta(days=k)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Produce every requested day; one progress line per entity and a summary per day."""
+    from retail_kpi.services import kafka  # reads the broker's recorded ports: not at parse
+
+    bootstrap = args.bootstrap or kafka.bootstrap_servers()
+    manifest_dir = args.manifest_dir or default_manifest_dir()
+    rates = rates_from(args)
+    day = None
+    try:
+        for day in _days(args):
+            t0 = time.perf_counter()
+            manifest = produce_day(
+                day, bootstrap, seed=args.seed, orders=args.orders, customers=args.customers,
+                products=args.products, defects=rates, opened_on=args.opened_on,
+                partitions=args.partitions, speed=args.speed, poison=not args.no_poison,
+                manifest_dir=manifest_dir, progress=None if args.quiet else print,
+            )  # fmt: skip
+            sent = manifest["kafka"]["topics"].values()
+            messages = sum(t["messages"] for t in sent)
+            seconds = time.perf_counter() - t0
+            print(
+                f"{day}: {messages} messages ({sum(t['poison_messages'] for t in sent)} poison, "
+                f"{len(manifest['defects'])} defects) in {seconds:.1f}s to {bootstrap}; "
+                f"manifest {manifest_dir / f'dt={day}' / 'manifest.json'}"
+            )
+    except KeyboardInterrupt:
+        print(f"produce: stopped during {day}; what was sent is in its manifest.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except ProduceError as exc:
+        print(f"produce: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"produce: {exc}", file=sys.stderr)
+        return 2
+    return 0
