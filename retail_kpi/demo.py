@@ -1,6 +1,8 @@
 """``python -m retail_kpi demo``: run retail_daily for a few dates and show the KPIs.
 
-This is what ``make demo`` runs after installing the venv. It uses real Airflow
+This is what ``make demo`` runs after installing the venv. Per date, the upstream
+simulator (``python -m retail_kpi generate``) first drops the landing files and their
+done-marker, as a real source would; the DAG only waits for them. It uses real Airflow
 (``airflow dags test``, SQLite metadata), real Spark (local[*]) and the warehouse of
 WAREHOUSE_URL (or the project-local PostgreSQL the bootstrap starts), then reads the
 KPI table back from Postgres.
@@ -68,6 +70,12 @@ def run_dates(start: dt.date, days: int) -> None:
     _step("airflow db migrate", migrate, env, logs / "airflow-db.log")
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
+        _step(
+            f"landing {day} (upstream simulator: python -m retail_kpi generate)",
+            [py, "-m", "retail_kpi", "generate", "--date", day.isoformat(), "-q"],
+            env,
+            logs / f"generate-{day}.log",
+        )
         _step(
             f"retail_daily {day} (airflow dags test)",
             [py, "-m", "airflow", "dags", "test", "retail_daily", day.isoformat()],

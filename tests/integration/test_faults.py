@@ -47,7 +47,7 @@ TOKEN = "T0FAULT/B0FAULT/fault-webhook-secret"
 BLOCKED = "dw.fct_inventory_daily"
 BLOCKED_QUERY = 'like "dw"."fct_inventory_daily"'
 UPSTREAM = (
-    "generate_landing|validate_landing|clean_silver|validate_silver|compute_kpis|validate_kpis"
+    "wait_for_landing|validate_landing|clean_silver|validate_silver|compute_kpis|validate_kpis"
 )
 WAIT_S = 600
 #: (table, business key) of every fact: a backfill must never duplicate one.
@@ -91,8 +91,8 @@ def faults_env(pg_server, tmp_path_factory):
             "WAREHOUSE_URL": url,
             "RETAIL_DATA_DIR": str(root / "data"),
             "AIRFLOW_HOME": str(root / "airflow"),
-            # the shared lake's generator settings, for the runs that regenerate the
-            # landing (the concurrent-runs test); its lake is not rebuilt from it
+            # the shared lake's generator settings (its landing, done-markers included,
+            # is copied, never rebuilt from them: the DAG does not generate)
             "RETAIL_SEED": str(SEED),
             "RETAIL_ORDERS_PER_DAY": str(VOLUME["orders"]),
             "RETAIL_CUSTOMERS": str(VOLUME["customers"]),
@@ -288,7 +288,8 @@ def test_kill_load_mid_transaction_then_rerun_equals_clean_run(faults_env, backf
 def test_two_concurrent_runs_of_one_date_end_in_the_state_of_one_run(faults_env, backfilled):
     fx, url, day = faults_env, faults_env["url"], DATES[-1]
     clean = backfilled[-1][0]
-    mark = UPSTREAM.replace("generate_landing|", "")  # both runs also regenerate the landing
+    # both runs also wait for the landing for real (the shared lake's done-marker)
+    mark = UPSTREAM.replace("wait_for_landing|", "")
     runs = [dagrun(fx, day, home=h, mark=mark, wait=False) for h in ("airflow", "airflow2")]
     for proc, _ in runs:
         proc.wait(timeout=WAIT_S)

@@ -1,5 +1,8 @@
 """retail_daily end to end through real Airflow (`airflow dags test`), Spark, GX and Postgres.
 
+The DAG never writes its input: each test first drops the date's files with the upstream
+simulator (`python -m retail_kpi generate`), which writes the done-marker last.
+
 Expected values are computed here, independently of the pipeline: record counts from the
 raw landing files with Python's csv module, KPI values with plain SQL over the fact table.
 (KPIs of a defect-free day against Python over its raw files: test_kpi_generated.py, which
@@ -20,6 +23,7 @@ import psycopg
 import pyarrow.dataset as ds
 import pytest
 
+from retail_kpi import landing as contract
 from retail_kpi.airflow_env import airflow_env
 from tests.integration.checksums import table_checksums
 
@@ -38,6 +42,18 @@ def run_dag(env: dict[str, str], day: dt.date, conf: str | None = None) -> None:
     output = log.read_text(errors="replace")
     assert proc.returncode == 0, f"airflow dags test failed, see {log}:\n{output[-4000:]}"
     assert not _task_states(output), f"a task failed on its way, see {log}"
+
+
+def drop_landing(env: dict[str, str], day: dt.date) -> Path:
+    """The upstream simulator drops ``day``'s files and done-marker; returns the landing root."""
+    landing = Path(env["RETAIL_DATA_DIR"]) / "landing"
+    proc = subprocess.run(
+        [sys.executable, "-m", "retail_kpi", "generate", "--date", day.isoformat(),
+         "--out", str(landing), "-q"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return landing
 
 
 def _task_states(output: str) -> str:
@@ -75,6 +91,7 @@ def pipeline_env(tmp_path_factory, make_database) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def first_run(pipeline_env) -> dict[str, str]:
+    drop_landing(pipeline_env, DIRTY_DAY)
     run_dag(pipeline_env, DIRTY_DAY)
     with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
         return table_checksums(conn)
@@ -155,23 +172,20 @@ def _task_states_of(env: dict[str, str], day: dt.date) -> tuple[str, dict[str, s
 
 
 def test_a_blocking_landing_failure_stops_every_downstream_task(pipeline_env, first_run):
-    """A truncated transfer (half the order lines missing) fails the landing gate: the task
-    fails naming suite and expectation, nothing downstream runs, the warehouse has no row
-    of that date and the audit table holds the failed expectation."""
+    """A truncated transfer (half the order lines missing) that the source still marked
+    done fails the landing gate: the task fails naming suite and expectation, nothing
+    downstream runs, the warehouse has no row of that date and the audit table holds the
+    failed expectation."""
     env = pipeline_env
-    landing = Path(env["RETAIL_DATA_DIR"]) / "landing"
-    proc = subprocess.run(
-        [sys.executable, "-m", "retail_kpi", "generate", "--date", BLOCKED_DAY.isoformat(),
-         "--out", str(landing), "-q"],
-        env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    landing = drop_landing(env, BLOCKED_DAY)
     items = landing / "order_items" / f"dt={BLOCKED_DAY}" / "order_items.csv"
     lines = items.read_bytes().splitlines(keepends=True)
     items.write_bytes(b"".join(lines[: len(lines) // 2]))  # header + first half
+    # the source's marker agrees with the truncated file: only the row count can tell
+    contract.write_marker(landing, BLOCKED_DAY, contract.written_files(landing, BLOCKED_DAY))
 
     cmd = [sys.executable, "-m", "airflow", "dags", "test", "retail_daily",
-           BLOCKED_DAY.isoformat(), "--mark-success-pattern", "^generate_landing$"]  # fmt: skip
+           BLOCKED_DAY.isoformat()]  # fmt: skip
     log = Path(env["RETAIL_DATA_DIR"]) / f"dags-test-{BLOCKED_DAY}.log"
     with log.open("w") as fh:
         subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
@@ -195,3 +209,27 @@ def test_a_blocking_landing_failure_stops_every_downstream_task(pipeline_env, fi
         ).fetchall()
     assert facts == 0 and kpis == 0
     assert ("expect_table_row_count_to_be_between", True) in failed
+
+
+TRUNCATED_DAY = dt.date(2026, 3, 6)
+
+
+def test_a_file_truncated_after_the_done_marker_stops_the_run_at_the_wait(pipeline_env):
+    """The marker says how big each file is: a truncated copy fails wait_for_landing
+    naming the file, before anything is read."""
+    env = pipeline_env
+    landing = drop_landing(env, TRUNCATED_DAY)
+    items = landing / "order_items" / f"dt={TRUNCATED_DAY}" / "order_items.csv"
+    items.write_bytes(items.read_bytes()[:1000])
+
+    cmd = [sys.executable, "-m", "airflow", "dags", "test", "retail_daily",
+           TRUNCATED_DAY.isoformat()]  # fmt: skip
+    log = Path(env["RETAIL_DATA_DIR"]) / f"dags-test-{TRUNCATED_DAY}.log"
+    with log.open("w") as fh:
+        subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
+    output = log.read_text(errors="replace")
+
+    _, states = _task_states_of(env, TRUNCATED_DAY)
+    assert states["wait_for_landing"] == "failed", f"{states}, see {log}"
+    assert states["validate_landing"] == "upstream_failed", states
+    assert f"order_items/dt={TRUNCATED_DAY}/order_items.csv (1000 of" in output
