@@ -38,11 +38,12 @@ def merge_manifests(day_doc: dict[str, Any], interval_doc: dict[str, Any]) -> di
 def generate(day: dt.date, start: dt.time, landing: Path, params: dict[str, Any]) -> dict:
     """Snapshots of ``day`` + the interval starting at ``start``, laid out for the clean job."""
     from retail_kpi.config import settings
-    from retail_kpi.generate import generate_day
+    from retail_kpi.generate import DefectRates, generate_day
     from retail_kpi.generate.writer import write_json
-    from retail_kpi.pipeline import defect_rates
+    from retail_kpi.landing import write_marker, written_files
 
     s = settings()
+    scale = float(params.get("defect_scale", 1.0))
     gen = functools.partial(
         generate_day,
         day,
@@ -51,13 +52,14 @@ def generate(day: dt.date, start: dt.time, landing: Path, params: dict[str, Any]
         orders=int(params["orders_per_day"]),
         customers=int(params["customers"]),
         products=int(params["products"]),
-        defects=defect_rates(float(params.get("defect_scale", 1.0)), params.get("defect_rates")),
+        defects=DefectRates.scaled(scale) if scale != 1.0 else DefectRates(),
     )
     day_doc = gen(only=SNAPSHOTS)
     t0 = dt.datetime.combine(day, start)
     interval_doc = gen(interval=(t0, t0 + dt.timedelta(minutes=INTERVAL_MINUTES)))
     merged = merge_manifests(day_doc, interval_doc)
     write_json(landing / "_manifest" / f"dt={day.isoformat()}" / "manifest.json", merged)
+    write_marker(landing, day, written_files(landing, day))
     return {"counts": merged["counts"], "defects": len(merged["defects"])}
 
 
@@ -83,7 +85,7 @@ if __name__ == "__main__":
 
 
 def micro_stages(stages: list[Any], day: dt.date, start: dt.time, params: dict) -> list[Any]:
-    """The DAG's stages up to the load, with the generate step replaced by ours."""
+    """The DAG's stages up to the load, with the source step replaced by ours."""
     from bench.harness.stages import Stage
 
     out = []
@@ -91,7 +93,7 @@ def micro_stages(stages: list[Any], day: dt.date, start: dt.time, params: dict) 
         if stage.task_id == "generate_landing":
             cmd = [sys.executable, "-m", "bench.harness.micro", "--date", day.isoformat()]
             cmd += ["--start", start.strftime("%H:%M"), "--params", json.dumps(params)]
-            stage = Stage(stage.task_id, "python", cmd)
+            stage = Stage(stage.task_id, "source", cmd)
         out.append(stage)
         if stage.task_id == "load_warehouse":
             break

@@ -5,6 +5,12 @@ itself: a Spark task's ``spark-submit`` command is built by the task's own
 ``SparkSubmitHook`` (same connection, conf, name, arguments and environment), a Python
 task becomes ``python -m bench.harness.task <task_id>``, which calls the same
 ``retail_kpi.pipeline`` function the task calls. Change the DAG and the bench follows.
+
+The DAG never writes its input: it waits for the source's done-marker. In the bench the
+source is the generator, so the DAG's ``wait_for_landing`` becomes the stage
+``generate_landing`` of kind ``source`` (the files, then the marker), timed on its own and
+kept out of the pipeline's totals (``report.summarize_run``); the landing contract itself
+is still checked, and timed, by ``validate_landing``.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ class Scale:
         return cls(lines, orders, max(1, round(orders * CUSTOMERS_PER_ORDER)), products)
 
     def params(self) -> dict[str, int]:
-        """DAG run params for ``generate_landing``."""
+        """Generator volume of the source stage (``generate_landing``)."""
         return {
             "orders_per_day": self.orders,
             "customers": self.customers,
@@ -70,7 +76,7 @@ class Stage:
     """One task of the DAG, ready to run."""
 
     task_id: str
-    kind: str  # "python" | "spark"
+    kind: str  # "python" | "spark" | "source" (the upstream's work, not the pipeline's)
     cmd: list[str]
     env: dict[str, str] = field(default_factory=dict)  # added to the bench environment
 
@@ -116,9 +122,17 @@ def sized(stage: Stage, landing_dir: Path) -> Stage:
     return Stage(stage.task_id, stage.kind, [stage.cmd[0], *extra, *stage.cmd[1:]], stage.env)
 
 
-def python_command(task_id: str, day: dt.date, run_id: str, params: dict[str, Any]) -> Stage:
+#: The DAG's task that waits for the source, and the bench stage that is the source.
+WAIT_TASK, SOURCE_TASK = "wait_for_landing", "generate_landing"
+#: The source's generator settings unless the bench sets them (the generator's defaults).
+SOURCE_DEFAULTS: dict[str, Any] = {"defect_scale": 1.0}
+
+
+def python_command(
+    task_id: str, day: dt.date, run_id: str, params: dict[str, Any], kind: str = "python"
+) -> Stage:
     cmd = [sys.executable, "-m", "bench.harness.task", task_id, "--date", day.isoformat()]
-    return Stage(task_id, "python", [*cmd, "--run-id", run_id, "--params", json.dumps(params)])
+    return Stage(task_id, kind, [*cmd, "--run-id", run_id, "--params", json.dumps(params)])
 
 
 def plan(
@@ -128,16 +142,19 @@ def plan(
     params: dict[str, Any],
     extra_conf: dict[str, str] | None = None,
 ) -> list[Stage]:
-    """Every task of ``dag`` in dependency order, as commands."""
+    """Every task of ``dag`` in dependency order, as commands; the wait for the landing
+    is the source dropping it (``params``: the generator's volume, see :class:`Scale`)."""
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
     from bench.harness.task import TASKS
 
-    run_params = {**{k: dag.params[k] for k in dag.params}, **params}
+    run_params = {**SOURCE_DEFAULTS, **{k: dag.params[k] for k in dag.params}, **params}
     stages = []
     for op in dag.topological_sort():
         if isinstance(op, SparkSubmitOperator):
             stages.append(spark_command(op, day, run_id, extra_conf=extra_conf))
+        elif op.task_id == WAIT_TASK:
+            stages.append(python_command(SOURCE_TASK, day, run_id, run_params, kind="source"))
         elif op.task_id in TASKS:
             stages.append(python_command(op.task_id, day, run_id, run_params))
         else:
