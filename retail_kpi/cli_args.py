@@ -17,3 +17,11 @@ def iso_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def iso_dates(text: str) -> list[dt.date]:
+    """``YYYY-MM-DD[,YYYY-MM-DD...]`` as sorted distinct dates (a Spark task's dates)."""
+    days = {iso_date(part.strip()) for part in text.split(",") if part.strip()}
+    if not days:
+        raise argparse.ArgumentTypeError(f"{text!r} names no date (YYYY-MM-DD[,YYYY-MM-DD])")
+    return sorted(days)

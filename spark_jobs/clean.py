@@ -30,6 +30,7 @@ if __package__ in (None, ""):  # run as a script by spark-submit: this checkout'
 from pyspark.sql import SparkSession
 
 from retail_kpi.cleaning.reconcile import ReconciliationError
+from retail_kpi.cli_args import iso_dates
 from retail_kpi.config import settings
 from spark_jobs.common import build_session, fail, submitted
 from spark_jobs.ingest import LandingError
@@ -41,7 +42,11 @@ log = logging.getLogger("spark_jobs.clean")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--date", required=True, type=dt.date.fromisoformat, help="landing date YYYY-MM-DD"
+        "--date",
+        required=True,
+        type=iso_dates,
+        help="landing date YYYY-MM-DD, or several comma-separated (one application cleans "
+        "them in turn; each date's partitions are replaced and reconciled on their own)",
     )
     parser.add_argument("--run-id", required=True, help="run id recorded on every output row")
     parser.add_argument("--landing", help="landing root (default RETAIL_LANDING_DIR)")
@@ -68,22 +73,25 @@ def main(argv: list[str] | None = None) -> int:
     lake = args.lake or str(s.lake_dir)
     # spark-submit's --master wins over SPARK_MASTER; an explicit --master wins over both.
     master = args.master or (None if submitted() else s.spark_master)
-    spark = build_session(f"retail-clean-{args.date}", master=master)
+    spark = build_session(f"retail-clean-{args.date[0]}", master=master)
     try:
-        report = run(spark, args.date, args.run_id, landing, lake)
-    except (LandingError, ReconciliationError) as err:
-        fail(str(err))
+        for day in args.date:
+            try:
+                report = run(spark, day, args.run_id, landing, lake)
+            except (LandingError, ReconciliationError) as err:
+                fail(f"{day}: {err}")
+            for entity, counts in report["entities"].items():
+                log.info(
+                    "%s %-12s in=%d clean=%d quarantined=%d deduplicated=%d",
+                    day,
+                    entity,
+                    counts["rows_in"],
+                    counts["rows_clean"],
+                    counts["rows_quarantined"],
+                    counts["rows_deduplicated"],
+                )
     finally:
         spark.stop()
-    for entity, counts in report["entities"].items():
-        log.info(
-            "%-12s in=%d clean=%d quarantined=%d deduplicated=%d",
-            entity,
-            counts["rows_in"],
-            counts["rows_clean"],
-            counts["rows_quarantined"],
-            counts["rows_deduplicated"],
-        )
     return 0
 
 

@@ -172,7 +172,12 @@ def _silver_bytes(silver: Path, days: tuple[dt.date, ...]) -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--date", required=True, help="run (landing) date, YYYY-MM-DD")
+    p.add_argument(
+        "--date",
+        required=True,
+        help="run (landing) date YYYY-MM-DD, or several comma-separated (computed in turn "
+        "by one application)",
+    )
     p.add_argument("--run-id", default="manual", help="pipeline run id, recorded in the outputs")
     p.add_argument("--lake", default=None, help="lake root (default: RETAIL_LAKE_DIR)")
     p.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        run_date = dt.date.fromisoformat(args.date)
+        run_dates = sorted({dt.date.fromisoformat(d.strip()) for d in args.date.split(",")})
         since = dt.date.fromisoformat(args.recompute_from) if args.recompute_from else None
     except ValueError:
         fail(f"--date/--recompute-from must be dates (YYYY-MM-DD), got {args.date!r}.")
@@ -205,10 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     spark = build_session("retail-kpis", args.master)
     try:
-        counts = run(spark, lake, run_date, args.run_id, since)
+        for run_date in run_dates:
+            counts = run(spark, lake, run_date, args.run_id, since)
+            log.info("%s: KPIs written: %s", run_date, counts)
     finally:
         spark.stop()
-    log.info("KPIs written in %.1fs: %s", time.monotonic() - started, counts)
+    log.info("KPIs of %d run date(s) in %.1fs", len(run_dates), time.monotonic() - started)
     return 0
 
 

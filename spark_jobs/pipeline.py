@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from retail_kpi import landing as landing_contract
 from retail_kpi import schemas
 from retail_kpi.cleaning import reconcile, rules
-from spark_jobs import clean_ops, clean_reference, clean_sales
+from spark_jobs import clean_ops, clean_reference, clean_sales, kafka_source
 from spark_jobs import lake_io as io
 from spark_jobs.common import silver_schema, sized_for, union_all
 from spark_jobs.dispose import Context, EntityResult
@@ -59,23 +59,39 @@ def landing_files(spark: SparkSession, landing: str, day: str) -> landing_contra
 
 
 def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
-    """Write every entity's bronze partition; returns the landing data-line counts.
+    """Write every entity's bronze partition; returns the data-line counts (files + Kafka).
 
-    Per entity: its list of sources (landing files with their format) -> one bronze
-    DataFrame -> one partition write.
+    Per entity: its sources — the landing files with their format, and the Kafka messages
+    the micro-batches put in the lake for this ingest date
+    (:func:`spark_jobs.kafka_source.ingest_entity`) -> one bronze DataFrame -> one
+    partition write.
     """
     rows_in = {}
     selection = landing_files(spark, landing, lake.day)
-    if not selection.counted():
+    messages = {
+        e: kafka_source.ingest_entity(spark, lake.root, e, lake.day) for e in schemas.ENTITIES
+    }
+    if not selection.counted() and not any(n for _, n in messages.values()):
         raise LandingError(
-            f"No landing files for {lake.day} under {landing}/<entity>/dt={lake.day}/; "
-            "land that date first (upstream, or python -m retail_kpi generate --date ...)."
+            f"No landing files for {lake.day} under {landing}/<entity>/dt={lake.day}/ and no "
+            f"Kafka messages under {lake.root}/raw/kafka/batch=*/entity=*/dt={lake.day}/; "
+            "land that date first (upstream, or python -m retail_kpi generate --date ...) "
+            "or run the micro-batch that reads its messages."
         )
     for entity in schemas.ENTITIES:
         sources = [(f"{landing}/{rel}", fmt) for rel, fmt in selection.files[entity]]
-        bronze, rows_in[entity] = ingest_entity(spark, sources, entity)
+        from_files, n_files = ingest_entity(spark, sources, entity)
+        from_kafka, n_kafka = messages[entity]
+        bronze = union_all([from_files, from_kafka]) if n_kafka else from_files
+        rows_in[entity] = n_files + n_kafka
         io.replace_partition(bronze, lake.bronze(entity))
-        log.info("bronze %s: %d files, %d data lines", entity, len(sources), rows_in[entity])
+        log.info(
+            "bronze %s: %d files, %d data lines; %d Kafka messages",
+            entity,
+            len(sources),
+            n_files,
+            n_kafka,
+        )
     return rows_in
 
 

@@ -130,7 +130,11 @@ def const(value: str, n: int) -> Col:
 
 def join(*parts: Col | str, sep: str = "") -> Col:
     """Element-wise concatenation of columns and literals."""
-    return pc.binary_join_element_wise(*parts, sep)
+    # An empty column can come typed null (e.g. no returns in a small day's hour); the
+    # kernel needs strings.
+    typed = [p.cast(pa.string()) if isinstance(p, pa.Array) and pa.types.is_null(p.type) else p
+             for p in parts]  # fmt: skip
+    return pc.binary_join_element_wise(*typed, sep)
 
 
 def blank_where(col: Col, mask: np.ndarray) -> Col:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +29,18 @@ def sized_conf(conf: dict[str, str] | None, landing_dir: Path, day: str) -> dict
     return out
 
 
-class DateLockedSparkSubmitOperator(SparkSubmitOperator):
-    """``SparkSubmitOperator`` that never overlaps another run's task on the same date.
+class RetailSparkSubmitOperator(SparkSubmitOperator):
+    """``SparkSubmitOperator`` that ships this checkout's code and lake folders to the job.
 
     Unless the task sets ``py_files`` itself, the project's packages are shipped with the
     application as a zip (:mod:`retail_kpi.pyfiles`), so executors on a cluster can import
     them; the zip is rebuilt only when the code changed. The driver then imports
     ``retail_kpi`` from that zip, where defaults relative to the repository would point
     inside the archive, so the task hands the job this worker's resolved landing and lake
-    folders (``env_vars`` set on the task win). The driver's JVM options follow the
-    date's landing volume (:func:`sized_conf`).
+    folders (``env_vars`` set on the task win).
     """
 
-    def execute(self, context: Any) -> Any:
+    def _prepare(self) -> None:
         self.py_files = self.py_files or str(pyfiles.ensure())
         s = settings()
         self.env_vars = {
@@ -48,6 +48,36 @@ class DateLockedSparkSubmitOperator(SparkSubmitOperator):
             "RETAIL_LAKE_DIR": str(s.lake_dir),
             **(self.env_vars or {}),
         }
-        self.conf = sized_conf(self.conf, s.landing_dir, context["ds"])
-        with date_lock(context["ds"], f"{context['run_id']} {self.task_id}"):
-            return super().execute(context)
+
+    def execute(self, context: Any) -> Any:
+        self._prepare()
+        return super().execute(context)
+
+
+class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
+    """A Spark task that never overlaps another run's task on the same dates.
+
+    ``dates`` (templated; default ``{{ ds }}``) is one date or a comma-separated list
+    (a Kafka micro-batch touches one or two); the task holds every date's lock, taken in
+    date order so two tasks never wait on each other. The driver's JVM options follow the
+    biggest date's landing volume (:func:`sized_conf`).
+    """
+
+    template_fields = (*RetailSparkSubmitOperator.template_fields, "dates")
+
+    def __init__(self, *, dates: str = "{{ ds }}", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dates = dates
+
+    def execute(self, context: Any) -> Any:
+        self._prepare()
+        days = sorted({d.strip() for d in str(self.dates).split(",") if d.strip()})
+        if not days:
+            raise ValueError(f"{self.task_id}: no business date to process (dates={self.dates!r})")
+        s = settings()
+        biggest = max(days, key=lambda d: batch_size.landing_bytes(s.landing_dir, d))
+        self.conf = sized_conf(self.conf, s.landing_dir, biggest)
+        with ExitStack() as stack:
+            for day in days:
+                stack.enter_context(date_lock(day, f"{context['run_id']} {self.task_id}"))
+            return SparkSubmitOperator.execute(self, context)

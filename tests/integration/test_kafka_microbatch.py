@@ -7,6 +7,7 @@ offsets the delivery reports give.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -15,13 +16,14 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from retail_kpi import schemas
-from retail_kpi.events import ledger
+from retail_kpi.events import ledger, topics
 from retail_kpi.warehouse.db import connect
 from retail_kpi.warehouse.migrate import migrate
 from spark_jobs import kafka_ingest, kafka_source
 
 DAY_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
 DAY = "2026-01-01"
+OPENED = dt.date(2026, 1, 1)  # shipments and returns of the test day refer to real orders
 
 
 @pytest.fixture()
@@ -71,9 +73,11 @@ def _create(bootstrap: str, topic: str, partitions: int = 2) -> None:
         future.result(30)
 
 
-def _plan(url: str, run_id: str, bootstrap: str, topic: str) -> ledger.Batch:
+def _plan(url: str, run_id: str, bootstrap: str, topic: str | None = None) -> ledger.Batch:
+    """Plan over ``topic``, or over every source topic of the test's prefix."""
+    names = [topic] if topic else list(topics.topics().values())
     with connect(url) as conn:
-        return ledger.plan(conn, run_id, ledger.watermarks(bootstrap, [topic]))
+        return ledger.plan(conn, run_id, ledger.watermarks(bootstrap, names))
 
 
 def _ingest(spark, url, batch, lake, bootstrap, run_id):
@@ -147,3 +151,61 @@ def test_batches_read_each_offset_once_and_poison_is_named(
     )
     assert errors[9].startswith("undecodable bytes")
     assert all(rows[n]["order_id"] is None for n in range(5, 10))
+
+
+def _lines(folder, entity: str) -> list[bytes]:
+    files = sorted(folder.glob(f"{entity}/dt=*/*.jsonl"))
+    return [line for f in files for line in f.read_bytes().splitlines() if line]
+
+
+def test_simulated_day_from_kafka_cleans_once_even_when_redelivered(
+    spark, kafka_broker, warehouse, prefix, tmp_path
+):
+    """A simulated clean day plus poison, delivered twice: silver holds each record once,
+    every poison message is quarantined under its topic/partition/offset, and the clean
+    job's counts equal the ledger's per topic."""
+    from retail_kpi.generate import generate_day
+    from retail_kpi.generate.defects import DefectRates
+    from retail_kpi.generate.kafka_sim import produce_day
+    from spark_jobs.pipeline import run_clean
+
+    day = dt.date(2026, 2, 3)
+    volume = {"seed": 7, "orders": 40, "customers": 80, "products": 12}
+    clean = DefectRates.scaled(0)
+    # The expected records, counted from the generator's own files (not from the pipeline).
+    expected_dir = tmp_path / "expected"
+    generate_day(day, expected_dir, **volume, defects=clean, fmt="jsonl", opened_on=OPENED)
+    lake, landing = tmp_path / "lake", tmp_path / "landing"
+    landing.mkdir()
+    manifests = []
+    for run in ("run-a", "run-b"):  # the source re-delivers the whole day
+        manifests.append(
+            produce_day(
+                day, kafka_broker, **volume, defects=clean, opened_on=OPENED,
+                partitions=2, manifest_dir=tmp_path / "sim",
+            )
+        )
+        batch = _plan(warehouse, run, kafka_broker)
+        assert _ingest(spark, warehouse, batch, lake, kafka_broker, run) == [day.isoformat()]
+
+    report = run_clean(spark, day.isoformat(), "clean-1", str(landing), str(lake))
+
+    poison = manifests[0]["kafka"]["poison"]
+    with connect(warehouse) as conn:
+        for entity, counts in report["entities"].items():
+            sent = ledger.messages_by_date(conn, f"{prefix}{entity}", day.isoformat())
+            assert counts["rows_in"] == sent, entity
+    for entity in ("orders", "order_items", "customers", "web_sessions"):
+        records = len(_lines(expected_dir, entity))
+        n_poison = sum(1 for p in poison if p["entity"] == entity)
+        counts = report["entities"][entity]
+        assert counts["rows_in"] == 2 * (records + n_poison), entity
+        assert counts["rows_clean"] == records, entity
+        assert counts["rows_deduplicated"] == records, entity
+        assert counts["rows_quarantined"] == 2 * n_poison, entity
+    quarantined = spark.read.parquet(str(lake / "quarantine" / "orders")).collect()
+    where = {(r["source_file"], r["source_line"]) for r in quarantined}
+    for manifest in manifests:
+        for p in manifest["kafka"]["poison"]:
+            if p["entity"] == "orders":
+                assert (f"kafka:{p['topic']}/{p['partition']}", p["offset"]) in where
