@@ -44,6 +44,12 @@ SETTINGS: dict[str, str] = {
     "share.coordinator.state.topic.replication.factor": "1",
     "share.coordinator.state.topic.min.isr": "1",
     "share.coordinator.state.topic.num.partitions": "1",
+    # Retention by size, not time: a replay of past days (history, the simulator's
+    # --start/--end) carries past event timestamps, and time-based retention (7 days by
+    # default) would delete those segments before a micro-batch read them. The offsets
+    # ledger fails loudly if that ever happens (retail_kpi.events.ledger.OffsetGapError).
+    "log.retention.ms": "-1",
+    "log.retention.bytes": str(1 << 30),
     # A consumer group starts at once instead of waiting 3 s for more members.
     "group.initial.rebalance.delay.ms": "0",
     # Fewer idle threads on 2 cores (defaults: 3 network, 8 I/O).
