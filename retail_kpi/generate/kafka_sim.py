@@ -57,6 +57,13 @@ PRODUCER_CONFIG = {"enable.idempotence": True, "acks": "all", "partitioner": "mu
 FLUSH_TIMEOUT_S = 120.0
 ADMIN_TIMEOUT_S = 30.0
 PACE_POLL_S = 0.5
+#: Kafka 4 brokers reject timestamps over log.message.timestamp.after.max.ms (1 h) ahead.
+FUTURE_GRACE_MS = 3_600_000
+FUTURE_HINT = (
+    "The day lies in the future: brokers reject timestamps more than "
+    "log.message.timestamp.after.max.ms (1 hour by default) ahead of their clock; "
+    "produce past days."
+)
 Progress = Callable[[str], None]
 
 
@@ -327,13 +334,13 @@ def _publish_paced(
         (m.timestamp_ms, n, i) for n, e in enumerate(batches) for i, m in enumerate(batches[e])
     )
     entities, hour = list(batches), 0
-    for ts, n, i in queue:
+    for sent, (ts, n, i) in enumerate(queue):
         due = t0 + (ts - start) / 1000 / speed
         while (wait := due - time.monotonic()) > 0:
             pub.producer.poll(min(wait, PACE_POLL_S))  # delivery reports while we wait
         if progress and (ts - start) // 3_600_000 > hour:
             hour = (ts - start) // 3_600_000
-            progress(f"{day} {hour:02d}:00 reached: {len(pub.where)} messages acknowledged")
+            progress(f"{day} {hour:02d}:00: {sent} of {len(queue)} messages sent")
         entity = entities[n]
         pub.send((entity, i), topics.topic(entity), batches[entity][i])
     pub.flush()
@@ -427,6 +434,10 @@ def produce_day(
         else:
             _publish_paced(pub, batches, day, speed, progress)
         kafka["complete"] = True
+    except ProduceError as exc:
+        if day_start_ms(day) + MS_PER_DAY > time.time() * 1000 + FUTURE_GRACE_MS:
+            raise ProduceError(f"{exc} {FUTURE_HINT}") from None
+        raise
     finally:  # Ctrl-C or a failure: whatever was sent is flushed and recorded
         try:
             pub.producer.flush(FLUSH_TIMEOUT_S)
