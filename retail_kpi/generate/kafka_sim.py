@@ -55,7 +55,7 @@ MS_PER_DAY = 86_400_000
 #: Java's default partitioner (murmur2), so a Java or Spark producer puts a key where we do.
 PRODUCER_CONFIG = {"enable.idempotence": True, "acks": "all", "partitioner": "murmur2_random"}
 FLUSH_TIMEOUT_S = 120.0
-ADMIN_TIMEOUT_S = 30.0
+ADMIN_TIMEOUT_S = 15.0
 PACE_POLL_S = 0.5
 #: Kafka 4 brokers reject timestamps over log.message.timestamp.after.max.ms (1 h) ahead.
 FUTURE_GRACE_MS = 3_600_000
@@ -239,7 +239,8 @@ def build_messages(
 
 def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
     """Create the missing topics with ``partitions`` partitions (others are left alone)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    # log_level 0: an unreachable broker is one error below, not a line per retry
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 0})
     try:
         existing = admin.list_topics(timeout=ADMIN_TIMEOUT_S).topics
     except KafkaException as exc:
@@ -417,13 +418,13 @@ def produce_day(
         raise ValueError(f"speed {speed} must be positive (e.g. 144 = a day in 10 minutes).")
     if partitions < 1:
         raise ValueError(f"partitions {partitions} must be at least 1.")
+    created = ensure_topics(bootstrap, list(topics.topics().values()), partitions)  # fail fast
     with tempfile.TemporaryDirectory(prefix="retail-kafka-sim-") as tmp:
         generated = generate_day(
             day, Path(tmp), seed=seed, orders=orders, customers=customers, products=products,
             defects=defects, fmt="jsonl", opened_on=opened_on,
         )  # fmt: skip
         batches = build_messages(Path(tmp), day, seed, generated["defects"], poison)
-    created = ensure_topics(bootstrap, list(topics.topics().values()), partitions)
     pub = _Publisher(bootstrap)
     kafka = {"bootstrap_servers": bootstrap, "created_topics": created, "partitions": partitions,
              "speed": speed, "complete": False}  # fmt: skip

@@ -178,3 +178,28 @@ def test_same_seed_same_messages_in_the_same_order(produced) -> None:
         second = {p: [(m.key(), m.value(), m.timestamp()) for m in ms]
                   for p, ms in again[entity].items()}  # fmt: skip
         assert first == second, entity
+
+
+def test_replay_at_speed_paces_the_day(kafka_broker: str, tmp_path: Path, monkeypatch) -> None:
+    """--speed: the day takes its length / speed (2 s here), and everything arrives."""
+    prefix = f"test-sim-{uuid.uuid4().hex[:8]}-paced."
+    monkeypatch.setenv("RETAIL_KAFKA_TOPIC_PREFIX", prefix)
+    speed = MS_PER_DAY / 1000 / 2
+    t0 = time.monotonic()
+    try:
+        manifest = produce_day(
+            DAY, kafka_broker, seed=42, orders=20, customers=50, products=5,
+            defects=DefectRates.none(), speed=speed, poison=False, manifest_dir=tmp_path,
+        )  # fmt: skip
+        elapsed = time.monotonic() - t0
+        last = max(m.timestamp()[1] for ms in _consume(kafka_broker, "orders").values() for m in ms)
+    finally:
+        admin = AdminClient({"bootstrap.servers": kafka_broker})
+        for future in admin.delete_topics([f"{prefix}{e}" for e in ENTITIES]).values():
+            future.result(timeout=30)
+    assert elapsed >= (last - day_start_ms(DAY)) / 1000 / speed
+    kafka = manifest["kafka"]
+    assert kafka["complete"] and kafka["speed"] == speed and kafka["poison"] == []
+    assert all(t["messages"] == manifest["counts"][e] for e, t in kafka["topics"].items())
+    saved = json.loads((tmp_path / f"dt={DAY}" / "manifest.json").read_text())
+    assert saved["kafka"]["topics"] == kafka["topics"]
