@@ -19,6 +19,7 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
+from retail_kpi.cli import main
 from retail_kpi.events import topics
 from retail_kpi.generate import DefectRates, generate_day
 from retail_kpi.generate.kafka_sim import (
@@ -203,3 +204,25 @@ def test_replay_at_speed_paces_the_day(kafka_broker: str, tmp_path: Path, monkey
     assert all(t["messages"] == manifest["counts"][e] for e, t in kafka["topics"].items())
     saved = json.loads((tmp_path / f"dt={DAY}" / "manifest.json").read_text())
     assert saved["kafka"]["topics"] == kafka["topics"]
+
+
+def test_produce_command(kafka_broker: str, tmp_path: Path, monkeypatch, capsys) -> None:
+    """``python -m retail_kpi produce``: two dates, one manifest each, a summary line each."""
+    prefix = f"test-sim-{uuid.uuid4().hex[:8]}-cli."
+    monkeypatch.setenv("RETAIL_KAFKA_TOPIC_PREFIX", prefix)
+    argv = ["produce", "--start", "2026-02-03", "--end", "2026-02-04", "--bootstrap",
+            kafka_broker, "--orders", "20", "--customers", "50", "--products", "5", "--clean",
+            "--partitions", "2", "--manifest-dir", str(tmp_path), "-q"]  # fmt: skip
+    try:
+        assert main(argv) == 0
+        parts = AdminClient({"bootstrap.servers": kafka_broker}).list_topics(timeout=10).topics
+        assert len(parts[f"{prefix}orders"].partitions) == 2
+    finally:
+        admin = AdminClient({"bootstrap.servers": kafka_broker})
+        for future in admin.delete_topics([f"{prefix}{e}" for e in ENTITIES]).values():
+            future.result(timeout=30)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["2026-02-03", "2026-02-04"]
+    for day in ("2026-02-03", "2026-02-04"):
+        manifest = json.loads((tmp_path / f"dt={day}" / "manifest.json").read_text())
+        assert manifest["defects"] == [] and len(manifest["kafka"]["poison"]) == 8
