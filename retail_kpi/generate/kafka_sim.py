@@ -54,6 +54,9 @@ EXTRA_FIELD = ("schema_version", "2")
 MS_PER_DAY = 86_400_000
 #: Java's default partitioner (murmur2), so a Java or Spark producer puts a key where we do.
 PRODUCER_CONFIG = {"enable.idempotence": True, "acks": "all", "partitioner": "murmur2_random"}
+#: Topics we create keep messages by size, not time, like the project's broker: replayed
+#: past days carry past timestamps that time retention (7 days by default) would delete.
+TOPIC_CONFIG = {"retention.ms": "-1", "retention.bytes": str(1 << 30)}
 FLUSH_TIMEOUT_S = 120.0
 ADMIN_TIMEOUT_S = 15.0
 PACE_POLL_S = 0.5
@@ -251,7 +254,7 @@ def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str
     missing = [n for n in names if n not in existing]
     if not missing:
         return []
-    new = [NewTopic(n, num_partitions=partitions) for n in missing]
+    new = [NewTopic(n, num_partitions=partitions, config=TOPIC_CONFIG) for n in missing]
     for name, future in admin.create_topics(new, operation_timeout=ADMIN_TIMEOUT_S).items():
         try:
             future.result(timeout=ADMIN_TIMEOUT_S)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from retail_kpi.cli import main
 from retail_kpi.events import topics
@@ -215,8 +215,11 @@ def test_produce_command(kafka_broker: str, tmp_path: Path, monkeypatch, capsys)
             "--partitions", "2", "--manifest-dir", str(tmp_path), "-q"]  # fmt: skip
     try:
         assert main(argv) == 0
-        parts = AdminClient({"bootstrap.servers": kafka_broker}).list_topics(timeout=10).topics
-        assert len(parts[f"{prefix}orders"].partitions) == 2
+        admin = AdminClient({"bootstrap.servers": kafka_broker})
+        assert len(admin.list_topics(timeout=10).topics[f"{prefix}orders"].partitions) == 2
+        resource = ConfigResource(ConfigResource.Type.TOPIC, f"{prefix}orders")
+        config = admin.describe_configs([resource])[resource].result(timeout=30)
+        assert config["retention.ms"].value == "-1"  # past timestamps are not expired
     finally:
         admin = AdminClient({"bootstrap.servers": kafka_broker})
         for future in admin.delete_topics([f"{prefix}{e}" for e in ENTITIES]).values():
