@@ -1,11 +1,13 @@
-"""The pipeline's tasks, shared by ``retail_daily`` and ``retail_microbatch``.
+"""The tasks of ``retail_daily`` and the settings every retail DAG shares.
 
-Both DAGs run the same eight tasks on the business date of their data interval
-(``{{ ds }}``); they differ only in schedule, deadline and defaults. The pipeline never
-writes its own input: the first task waits for the date's landing done-marker, which
-whoever drops the files writes last (docs/DATA.md, "Landing contract"). Call
-:func:`add_pipeline_tasks` inside a ``with DAG(...)`` block. Task bodies are calls into
-:mod:`retail_kpi.pipeline`; this module only decides wiring, pools, groups and docs.
+``retail_daily`` runs eight tasks on the business date of its data interval
+(``{{ ds }}``). The pipeline never writes its own input: the first task waits for the
+date's landing done-marker, which whoever drops the files writes last (docs/DATA.md,
+"Landing contract"). Call :func:`add_pipeline_tasks` inside a ``with DAG(...)`` block.
+Task bodies are calls into :mod:`retail_kpi.pipeline`; this module only decides wiring,
+pools, groups and docs. ``retail_microbatch`` (Kafka) has its own tasks
+(:mod:`retail_kpi.ops.microbatch_tasks`) and uses the defaults, params, Spark settings and
+asset defined here.
 """
 
 from __future__ import annotations
@@ -75,14 +77,12 @@ def default_args() -> dict[str, Any]:
     }
 
 
-def params(orders_default: int | None = None) -> dict[str, Param]:
+def params() -> dict[str, Param]:
     """Run parameters shown in the trigger form (and accepted by backfills' --dag-run-conf).
 
-    ``orders_default`` is ignored: generator volumes are the upstream simulator's
-    business (``python -m retail_kpi generate``), not the pipeline's; the argument stays
-    only until ``retail_microbatch`` stops passing it.
+    No generator settings: volumes and defects are the source's business (locally the
+    upstream simulator, ``python -m retail_kpi generate``), not the pipeline's.
     """
-    del orders_default
     return {
         "dry_run": Param(
             False,
