@@ -60,6 +60,10 @@ def build_session(app_name: str, master: str | None = None) -> SparkSession:
             conf.set(key, value)
     if master and not conf.contains("spark.master"):
         conf.setMaster(master)
+    if not conf.contains("spark.jars"):  # run without spark-submit: the locked jars
+        from retail_kpi.services import jvm  # (Kafka source, OpenLineage), as the DAG passes
+
+        conf.set("spark.jars", ",".join(jvm.spark_jars()))
     conf.setAppName(app_name)
     spark = SparkSession.builder.config(conf=conf).getOrCreate()
     spark.sparkContext.setLogLevel("WARN")

@@ -181,8 +181,13 @@ def test_simulated_day_from_kafka_cleans_once_even_when_redelivered(
     for run in ("run-a", "run-b"):  # the source re-delivers the whole day
         manifests.append(
             produce_day(
-                day, kafka_broker, **volume, defects=clean, opened_on=OPENED,
-                partitions=2, manifest_dir=tmp_path / "sim",
+                day,
+                kafka_broker,
+                **volume,
+                defects=clean,
+                opened_on=OPENED,
+                partitions=2,
+                manifest_dir=tmp_path / "sim",
             )
         )
         batch = _plan(warehouse, run, kafka_broker)
@@ -209,3 +214,56 @@ def test_simulated_day_from_kafka_cleans_once_even_when_redelivered(
         for p in manifest["kafka"]["poison"]:
             if p["entity"] == "orders":
                 assert (f"kafka:{p['topic']}/{p['partition']}", p["offset"]) in where
+
+
+def test_a_killed_ingest_leaves_nothing_and_the_rerun_reads_every_offset_once(
+    kafka_broker, warehouse, prefix, tmp_path
+):
+    """kill -9 the Spark ingest job (by its process group) while it writes; the rerun of the
+    same batch puts every planned offset in the lake exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pyarrow.dataset as pads
+
+    topic = f"{prefix}web_sessions"
+    _create(kafka_broker, topic, partitions=1)
+    value = json.dumps(dict.fromkeys(schemas.column_names("web_sessions"), "x")).encode()
+    n = 150_000
+    producer = Producer({"bootstrap.servers": kafka_broker, "linger.ms": 50})
+    for i in range(n):
+        producer.produce(topic, value=value, timestamp=DAY_MS + i)
+        if i % 10_000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+    batch = _plan(warehouse, "run-kill", kafka_broker, topic)
+    assert batch.messages == n
+    lake = tmp_path / "lake"
+    cmd = [
+        sys.executable, "spark_jobs/kafka_ingest.py", "--batch", json.dumps(batch.to_dict()),
+        "--lake", str(lake), "--bootstrap", kafka_broker, "--master", "local[1]",
+    ]  # fmt: skip
+    env = {**os.environ, "RETAIL_KAFKA_TOPIC_PREFIX": prefix}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    staging = lake / "raw" / "kafka" / "_staging"
+    deadline = time.monotonic() + 120
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the job ended before it could be killed mid-write"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    final = lake / "raw" / "kafka" / f"batch={batch.batch_id}"
+    assert not final.exists()  # nothing half written where the clean job reads
+
+    rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    table = pads.dataset(str(final / "entity=web_sessions"), format="parquet").to_table(
+        columns=["offset"]
+    )
+    offsets = sorted(table.column("offset").to_pylist())
+    assert offsets == list(range(n))
+    assert list(staging.iterdir()) == []  # the killed try's leftovers are gone
