@@ -292,3 +292,18 @@ def messages_by_date(conn: psycopg.Connection, topic: str, day: dt.date | str) -
         (topic, str(day)),
     ).fetchone()
     return int(n)
+
+
+def day_closed(conn: psycopg.Connection, day: dt.date, grace: dt.timedelta) -> bool:
+    """True when Kafka has delivered ``day``: messages of that ingest date were ingested,
+    and a batch planned at least ``grace`` after the day ended is ingested too (so every
+    message stamped on ``day`` that had reached the broker by then has been read)."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC) + grace
+    (closed,) = conn.execute(
+        "select exists (select from audit.kafka_batch_date d join audit.kafka_batch b"
+        "               using (batch_id) where b.status = 'ingested' and d.ingest_date = %s)"
+        " and exists (select from audit.kafka_batch"
+        "             where status = 'ingested' and planned_at >= %s)",
+        (day, end),
+    ).fetchone()
+    return bool(closed)

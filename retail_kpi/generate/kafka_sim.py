@@ -240,6 +240,17 @@ def build_messages(
     return {e: out[e] for e in ENTITIES}
 
 
+def in_window(
+    batches: dict[str, list[Message]], day: dt.date, window: tuple[dt.time, dt.time]
+) -> dict[str, list[Message]]:
+    """Only the messages arriving in ``[window[0], window[1])`` of ``day`` (a window ending
+    at 00:00 runs to the end of the day): one interval of the day, as a source sends it."""
+    lo, hi = (day_start_ms(day) + ((t.hour * 60 + t.minute) * 60 + t.second) * 1000 for t in window)
+    if window[1] == dt.time(0):
+        hi = day_start_ms(day) + MS_PER_DAY
+    return {e: [m for m in msgs if lo <= m.timestamp_ms < hi] for e, msgs in batches.items()}
+
+
 def ensure_topics(bootstrap: str, names: list[str], partitions: int) -> list[str]:
     """Create the missing topics with ``partitions`` partitions (others are left alone)."""
     # log_level 0: an unreachable broker is one error below, not a line per retry
@@ -333,7 +344,8 @@ def _publish_paced(
     progress: Progress | None,
 ) -> None:
     """The day in arrival order across topics, at ``speed`` times real time."""
-    start, t0 = day_start_ms(day), time.monotonic()
+    first = min((m.timestamp_ms for msgs in batches.values() for m in msgs), default=0)
+    start, t0 = max(day_start_ms(day), first), time.monotonic()  # a window starts at once
     queue = sorted(
         (m.timestamp_ms, n, i) for n, e in enumerate(batches) for i, m in enumerate(batches[e])
     )
@@ -410,6 +422,7 @@ def produce_day(
     poison: bool = True,
     manifest_dir: Path | None = None,
     progress: Progress | None = None,
+    window: tuple[dt.time, dt.time] | None = None,
 ) -> dict:
     """Publish ``day`` to the source topics and write its ground-truth manifest; return it.
 
@@ -428,10 +441,15 @@ def produce_day(
             defects=defects, fmt="jsonl", opened_on=opened_on,
         )  # fmt: skip
         batches = build_messages(Path(tmp), day, seed, generated["defects"], poison)
+    if window is not None:
+        batches = in_window(batches, day, window)
     pub = _Publisher(bootstrap)
     kafka = {"bootstrap_servers": bootstrap, "created_topics": created, "partitions": partitions,
              "speed": speed, "complete": False}  # fmt: skip
-    path = (manifest_dir or default_manifest_dir()) / f"dt={day.isoformat()}" / "manifest.json"
+    folder = (manifest_dir or default_manifest_dir()) / f"dt={day.isoformat()}"
+    if window is not None:  # one manifest per window, beside the whole day's
+        folder = folder / f"window={window[0]:%H%M}-{window[1]:%H%M}"
+    path = folder / "manifest.json"
     try:
         if speed is None:
             _publish_fast(pub, batches, day, progress)

@@ -11,6 +11,7 @@ Examples::
     python -m retail_kpi produce --date 2026-02-03 --speed 144            # the day in 10 min
     python -m retail_kpi produce --date 2026-02-03 --speed 144 --follow   # and the next days
     python -m retail_kpi produce --date 2026-02-03 --clean --no-poison
+    python -m retail_kpi produce --date 2026-02-03 --window 12:00-12:10   # one interval
     python -m retail_kpi produce --date 2026-02-03 --bootstrap broker1:9092 --partitions 6
 """
 
@@ -31,6 +32,17 @@ from retail_kpi.generate.cli import _dates, _rate, rates_from
 from retail_kpi.generate.kafka_sim import ProduceError, default_manifest_dir, produce_day
 
 EXIT_INTERRUPTED = 130
+
+
+def _window(text: str) -> tuple[dt.time, dt.time]:
+    start, _, end = text.partition("-")
+    try:
+        lo, hi = dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window; use HH:MM-HH:MM") from None
+    if hi != dt.time(0) and hi <= lo:
+        raise argparse.ArgumentTypeError(f"window {text!r} ends before it starts")
+    return lo, hi
 
 
 def _speed(text: str) -> float:
@@ -101,6 +113,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="partitions of topics created now; existing topics keep theirs (%(default)s)",
     )
     parser.add_argument(
+        "--window",
+        type=_window,
+        metavar="HH:MM-HH:MM",
+        help="only the messages arriving in this part of the day (end 00:00 = midnight)",
+    )
+    parser.add_argument(
         "--speed",
         type=_speed,
         help="replay each day in real time divided by SPEED (144 = 10 min a day); "
@@ -146,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
                 products=args.products, defects=rates, opened_on=args.opened_on,
                 partitions=args.partitions, speed=args.speed, poison=not args.no_poison,
                 manifest_dir=manifest_dir, progress=None if args.quiet else print,
+                window=args.window,
             )  # fmt: skip
             sent = manifest["kafka"]["topics"].values()
             messages = sum(t["messages"] for t in sent)

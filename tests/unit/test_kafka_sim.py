@@ -152,3 +152,18 @@ def test_speed_must_be_positive(speed: str, capsys) -> None:
         main(["produce", "--date", "2026-02-03", "--speed", speed])
     assert exc.value.code == 2
     assert "is not a positive number" in capsys.readouterr().err
+
+
+def test_a_window_keeps_the_messages_arriving_in_it_and_midnight_ends_the_day():
+    import datetime as dt
+
+    from retail_kpi.generate.kafka_sim import Message, day_start_ms, in_window
+
+    day = dt.date(2026, 2, 3)
+    start = day_start_ms(day)
+    stamps = [0, 599_999, 600_000, 86_399_999]  # 00:00, 00:09:59.999, 00:10, 23:59:59.999
+    msgs = [Message("orders", b"{}", f"k{i}", start + ms, i) for i, ms in enumerate(stamps)]
+    first = in_window({"orders": msgs}, day, (dt.time(0), dt.time(0, 10)))
+    assert [m.key for m in first["orders"]] == ["k0", "k1"]
+    rest = in_window({"orders": msgs}, day, (dt.time(0, 10), dt.time(0)))
+    assert [m.key for m in rest["orders"]] == ["k2", "k3"]
