@@ -5,6 +5,9 @@ upstream simulator's landing (generator + done-marker), the Spark clean and KPI 
 (the session's shared generated lake, tests/generated_lake.py), the warehouse and KPI
 loads, the warehouse quality gate, and the run audit rows the Airflow callbacks would
 write. Volumes are small (a few hundred orders a day over two days) to keep the test short.
+The Kafka offsets ledger gets two micro-batches through the ledger's own plan and record
+steps (the e2e session runs no broker, so the watermarks and the ingest job's counts are
+given here).
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from retail_kpi import config, paths
 from retail_kpi.warehouse.db import admin_url
 from tests.conftest import admin_server_url, server_url
 from tests.generated_lake import GeneratedLake
+
+#: Messages per partition of each demo micro-batch (two batches, every topic partition).
+KAFKA_BATCH_SIZES = ((40, 25, 31), (12, 0, 9))
 
 #: Prefix of the database (and of its reader login) each session creates and drops; the
 #: rest of the name is unique per run, so two checkouts can run the browser tests at once.
@@ -96,6 +102,35 @@ def _load_day(s: config.Settings, day: dt.date, gate: bool) -> None:
         _audit(url, day, "validate_warehouse", t, validation_outcome=outcome)
 
 
+def _record_kafka_batches(s: config.Settings, day: dt.date) -> None:
+    """Two ingested micro-batches in the offsets ledger, as retail_microbatch's plan_batch
+    and record_batch tasks write them: the second starts where the first ended, and a
+    partition with no new messages has no range in it."""
+    from retail_kpi.events import ledger, topics
+    from retail_kpi.warehouse.db import connect
+
+    names = list(topics.topics().values())
+    high = {(t, p): 0 for t in names for p in range(topics.DEFAULT_PARTITIONS)}
+    for n, sizes in enumerate(KAFKA_BATCH_SIZES, start=1):
+        high = {(t, p): end + sizes[p] for (t, p), end in high.items()}
+        marks = {tp: (0, end) for tp, end in high.items()}
+        run_id = f"e2e_microbatch__{n}"
+        with connect(s.warehouse_url) as conn:
+            batch = ledger.plan(conn, run_id, marks)
+            summary = {  # the ingest job's _batch.json
+                "partitions": [
+                    {"topic": r.topic, "partition": r.partition, "messages": r.size}
+                    for r in batch.ranges
+                ],
+                "dates": [
+                    {"topic": t, "ingest_date": day.isoformat(),
+                     "messages": sum(r.size for r in batch.ranges if r.topic == t)}
+                    for t in names
+                ],
+            }  # fmt: skip
+            ledger.record_ingested(conn, batch, run_id, summary)
+
+
 def create() -> Iterator[Warehouse]:
     """A new migrated (still empty) database with its reader login; both dropped afterwards.
 
@@ -131,3 +166,4 @@ def fill(lake: GeneratedLake, warehouse: Warehouse, root: Path) -> None:
     )  # fmt: skip
     for day in warehouse.days:
         _load_day(s, day, gate=day == warehouse.days[-1])
+    _record_kafka_batches(s, warehouse.days[-1])

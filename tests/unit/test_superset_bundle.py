@@ -76,6 +76,25 @@ def test_saved_metrics_used_by_charts_exist() -> None:
         assert set(used) <= known, f"{name} uses unknown metrics {set(used) - known}"
 
 
+def test_columns_used_by_charts_exist() -> None:
+    """Table columns, sort keys, x axes, groupings and time filters name dataset columns."""
+    datasets = {d["uuid"]: d for d in _load("datasets").values()}
+    for name, chart in _load("charts").items():
+        known = {c["column_name"] for c in datasets[chart["dataset_uuid"]]["columns"]}
+        params = chart["params"]
+        groupby = params.get("groupby", [])
+        groupby = [groupby] if isinstance(groupby, str) else groupby  # the heatmap's is one
+        used = [c for c in params.get("all_columns", []) + groupby if isinstance(c, str)]
+        used += [json.loads(o)[0] for o in params.get("order_by_cols", [])]
+        used += [params["x_axis"]] if isinstance(params.get("x_axis"), str) else []
+        used += [
+            f["subject"]
+            for f in params.get("adhoc_filters", [])
+            if f.get("expressionType") == "SIMPLE"
+        ]
+        assert set(used) <= known, f"{name} uses unknown columns {set(used) - known}"
+
+
 def test_connection_is_templated_read_only_and_passwordless() -> None:
     (database,) = _load("databases").values()
     uri = database["sqlalchemy_uri"]
