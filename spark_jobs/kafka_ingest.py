@@ -106,6 +106,7 @@ def existing_summary(spark: SparkSession, lake: str, batch: Batch) -> dict[str, 
     if not fs.exists(path):
         return None
     jvm = spark.sparkContext._jvm
+    assert jvm is not None
     stream = fs.open(path)
     try:  # Spark's readers skip "_" files, so read it through the file system
         text = jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")

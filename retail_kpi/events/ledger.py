@@ -127,9 +127,11 @@ def watermarks(bootstrap: str, topic_names: Iterable[str], timeout_s: float = 15
 
 
 def _load(conn: psycopg.Connection, batch_id: int, adopted: bool = False) -> Batch:
-    run_id, status = conn.execute(
+    row = conn.execute(
         "select run_id, status from audit.kafka_batch where batch_id = %s", (batch_id,)
     ).fetchone()
+    assert row is not None, f"batch {batch_id} vanished from the ledger"
+    run_id, status = row
     rows = conn.execute(
         "select topic, partition, start_offset, end_offset from audit.kafka_offsets"
         " where batch_id = %s order by topic, partition",
@@ -199,9 +201,11 @@ def plan(conn: psycopg.Connection, run_id: str, marks: Watermarks) -> Batch:
             ).fetchall()
         }
         ranges = next_ranges(last_end, marks)
-        (batch_id,) = conn.execute(
+        row = conn.execute(
             "select coalesce(max(batch_id), 0) + 1 from audit.kafka_batch"
         ).fetchone()
+        assert row is not None
+        batch_id = int(row[0])
         now = dt.datetime.now(dt.UTC)
         status = "planned" if ranges else "ingested"
         conn.execute(
@@ -285,13 +289,13 @@ def record_ingested(
 
 def messages_by_date(conn: psycopg.Connection, topic: str, day: dt.date | str) -> int:
     """Messages of ``topic`` ingested so far for ingest date ``day`` (all batches)."""
-    (n,) = conn.execute(
+    row = conn.execute(
         "select coalesce(sum(d.messages), 0) from audit.kafka_batch_date d"
         " join audit.kafka_batch b using (batch_id)"
         " where b.status = 'ingested' and d.topic = %s and d.ingest_date = %s",
         (topic, str(day)),
     ).fetchone()
-    return int(n)
+    return int(row[0]) if row else 0
 
 
 def day_closed(conn: psycopg.Connection, day: dt.date, grace: dt.timedelta) -> bool:
@@ -299,11 +303,11 @@ def day_closed(conn: psycopg.Connection, day: dt.date, grace: dt.timedelta) -> b
     and a batch planned at least ``grace`` after the day ended is ingested too (so every
     message stamped on ``day`` that had reached the broker by then has been read)."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC) + grace
-    (closed,) = conn.execute(
+    row = conn.execute(
         "select exists (select from audit.kafka_batch_date d join audit.kafka_batch b"
         "               using (batch_id) where b.status = 'ingested' and d.ingest_date = %s)"
         " and exists (select from audit.kafka_batch"
         "             where status = 'ingested' and planned_at >= %s)",
         (day, end),
     ).fetchone()
-    return bool(closed)
+    return bool(row and row[0])
