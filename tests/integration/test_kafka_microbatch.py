@@ -267,3 +267,37 @@ def test_a_killed_ingest_leaves_nothing_and_the_rerun_reads_every_offset_once(
     offsets = sorted(table.column("offset").to_pylist())
     assert offsets == list(range(n))
     assert list(staging.iterdir()) == []  # the killed try's leftovers are gone
+
+
+def test_retail_daily_closes_a_kafka_fed_day_once_a_batch_read_past_its_end(
+    warehouse, tmp_path, monkeypatch
+):
+    """No landing files: the daily run's sensor waits until a micro-batch planned after
+    midnight + grace was ingested, then the landing gate has nothing to check."""
+    from retail_kpi import pipeline
+
+    monkeypatch.setenv("WAREHOUSE_URL", warehouse)
+    monkeypatch.setenv("RETAIL_DATA_DIR", str(tmp_path))
+    day = dt.date(2026, 1, 1)
+    insert = (
+        "insert into audit.kafka_batch (batch_id, run_id, planned_at, status, messages)"
+        " values (%s, %s, %s, 'ingested', 5)"
+    )
+    with connect(warehouse) as conn:
+        conn.execute(insert, (1, "r1", "2026-01-01T23:55:00Z"))
+        conn.execute(
+            "insert into audit.kafka_batch_date values (1, 'retail.orders', %s, 5)", (day,)
+        )
+        conn.commit()
+    assert pipeline.landing_ready(day) is None  # the day's last batch may still come
+    with connect(warehouse) as conn:
+        conn.execute(insert, (2, "r2", "2026-01-02T00:05:00Z"))  # inside the grace
+        conn.commit()
+    assert pipeline.landing_ready(day) is None
+    with connect(warehouse) as conn:
+        conn.execute(insert, (3, "r3", "2026-01-02T00:10:00Z"))
+        conn.commit()
+    assert pipeline.landing_ready(day) == {"source": "kafka", "files": {}, "bytes": 0}
+    assert pipeline.landing_ready(day + dt.timedelta(days=1)) is None  # no messages that day
+    gate = pipeline.validate_landing(day, run_id="r", source="kafka")
+    assert (gate["outcome"], gate["expectations"]) == ("passed", 0)

@@ -171,6 +171,7 @@ def test_landing_is_not_ready_until_the_done_marker_exists(clean_env, tmp_path):
     assert pipeline.landing_ready(day, s) is None  # files alone: still being written
     landing.write_marker(s.landing_dir, day, {"orders/dt=2026-03-02/orders.csv": 9})
     assert pipeline.landing_ready(day, s) == {
+        "source": "files",
         "files": {e: int(e == "orders") for e in schemas.ENTITIES},
         "bytes": 9,
     }

@@ -153,3 +153,36 @@ def test_warehouse_gate_publishes_the_asset_bi_refresh_runs_on(facts):
         "retail_warehouse_date"
     ]
     assert facts["retail_bi_refresh"]["asset_schedule"] == ["retail_warehouse_date"]
+
+
+MICROBATCH_TASKS = [
+    "plan_batch",
+    "ingest_kafka",
+    "record_batch",
+    "clean_silver",
+    "validate_silver",
+    "compute_kpis",
+    "validate_kpis",
+    "load_warehouse",
+    "validate_warehouse",
+]
+
+
+def test_microbatch_plans_reads_and_records_a_batch_before_the_layers(facts):
+    tasks = facts["retail_microbatch"]["tasks"]
+    assert sorted(tasks) == sorted(MICROBATCH_TASKS)
+    for before, after in itertools.pairwise(MICROBATCH_TASKS):
+        assert tasks[after]["upstream"] == [before], after
+    assert {t: v["group"] for t, v in tasks.items() if v["group"] == "kafka"} == {
+        "plan_batch": "kafka",
+        "ingest_kafka": "kafka",
+        "record_batch": "kafka",
+    }
+    assert {t for t, v in tasks.items() if v["pool"] == "spark"} == {
+        "ingest_kafka",
+        "clean_silver",
+        "compute_kpis",
+    }
+    assert all(t["doc"] for t in tasks.values())
+    assert tasks["validate_warehouse"]["outlets"] == ["retail_warehouse_date"]
+    assert not any(t["sensor"] for t in tasks.values())
