@@ -3,6 +3,7 @@
     python bench/run.py            # make bench: 1M and 5M order lines + micro-batch
     python bench/run.py --quick    # make bench-quick: 100k order lines + micro-batch
     python bench/run.py --sizes 200000,400000 --no-micro
+    python bench/run.py --micro-only   # the Kafka micro-batch alone (1M order lines a day)
 
 For each size: a fresh lake in a temporary folder and a fresh database ``rk_bench_<pid>``
 (migrated, dropped at the end); the ``retail_daily`` DAG's tasks run in order, each in
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/, not the repo, first
     sys.path.insert(0, str(ROOT))
 
-from bench.harness import machine, micro, report, runner, stages  # noqa: E402
+from bench.harness import kafka_micro, machine, report, runner, stages  # noqa: E402
 from bench.harness.warehouse import bench_db_name, create_database, drop_database  # noqa: E402
 from retail_kpi.airflow_env import airflow_env  # noqa: E402
 from retail_kpi.warehouse.db import with_database  # noqa: E402
@@ -102,32 +103,12 @@ def run_sizes(args: argparse.Namespace, server: str, name: str, env_: dict, doc:
 
 
 def run_micro(args: argparse.Namespace, server: str, name: str, env_: dict) -> dict[str, Any]:
+    """A 10-minute interval of Kafka events through retail_microbatch (harness/kafka_micro)."""
     day, data = stages.BENCH_DAY, Path(env_["RETAIL_DATA_DIR"])
     url = fresh(server, name, data)
     scale = stages.Scale.for_lines(args.micro_daily_lines, stages.demand_factor(day))
-    log.info("=== micro-batch %s + 10 min on a day of %s", MICRO_START, scale)
-    plan = stages.plan(stages.load_dag(), day, "bench-micro", scale.params(), args.spark_conf)
-    plan = stages.one_spark_app(plan) if args.one_spark_app else plan
-    records = []
-    for stage in micro.micro_stages(plan, day, MICRO_START, scale.params()):
-        records.append(runner.run_stage(stage, env_, args.logs / "micro"))
-    runner.fill_rows(records, data / "lake", day)
-    counts = (records[0].get("result") or {}).get("counts", {})
-    visible = micro.visible_rows(url, day)
-    spark_ok = all(
-        r["ok"] for r in records if r["kind"] == "spark" or r["task_id"] == "load_warehouse"
-    )
-    failed = [r["task_id"] for r in records if not r["ok"]]
-    return {
-        "interval": f"{day} {MICRO_START.strftime('%H:%M')}+10min UTC",
-        "daily_scale": dataclasses.asdict(scale),
-        "order_lines": int(counts.get("order_items", 0)),
-        "stages": records,
-        "kpi_rows": visible,
-        "ok": spark_ok and all(visible.values()),
-        "kpis_visible_s": sum(r["wall_s"] for r in records),
-        "note": f"Failed stages: {', '.join(failed)}." if failed else "",
-    }
+    log.info("=== micro-batch %s + 10 min from Kafka, on a day of %s", MICRO_START, scale)
+    return kafka_micro.run({**env_, "WAREHOUSE_URL": url}, day, scale.params(), args.logs / "micro")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -135,6 +116,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="100k order lines only")
     p.add_argument("--sizes", help="comma-separated order-line counts (overrides --quick)")
     p.add_argument("--no-micro", action="store_true", help="skip the micro-batch")
+    p.add_argument("--micro-only", action="store_true", help="only the Kafka micro-batch")
     p.add_argument("--micro-daily-lines", type=int, default=MICRO_DAILY_LINES)
     p.add_argument("--ceiling-rounds", type=int, default=2)
     p.add_argument("--out", type=Path, default=RESULTS, help="report folder")
@@ -186,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     try:
-        doc["spark_startup"] = spark_startup(args, env_, args.logs / "startup")
-        run_sizes(args, server, name, env_, doc)
+        if not args.micro_only:
+            doc["spark_startup"] = spark_startup(args, env_, args.logs / "startup")
+            run_sizes(args, server, name, env_, doc)
         if not args.no_micro:
             doc["microbatch"] = run_micro(args, server, name, env_)
     finally:

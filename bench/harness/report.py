@@ -201,14 +201,18 @@ def _micro(doc: dict[str, Any]) -> list[str]:
     if not mb:
         return []
     head = (
-        f"## Micro-batch: one 10-minute interval ({mb.get('interval')}, "
-        f"{mb.get('order_lines', 0):,} order lines + the day's snapshots)"
+        f"## Micro-batch from Kafka: one 10-minute interval ({mb.get('interval')}, "
+        f"{mb.get('order_lines', 0):,} order lines)"
     )
+    rows = ["| task | ended after the interval closed (s) |", "|---|--:|"]
+    rows += [f"| {t} | {_fmt(s)} |" for t, s in (mb.get("task_ends_s") or {}).items()]
     return [
         "",
         head,
         "",
-        *_stage_rows(mb),
+        f"Path: {mb.get('path', '')}; the morning's run took {_fmt(mb.get('morning_run_s'))} s.",
+        "",
+        *rows,
         "",
         f"KPIs visible in Postgres after "
         f"{_fmt(mb.get('kpis_visible_s'))} s. {mb.get('note', '')}".rstrip(),

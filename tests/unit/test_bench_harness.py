@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.harness import micro, runner
+from bench.harness import kafka_micro, runner
 from bench.harness.sampler import run_measured
 from bench.harness.stages import Stage
 from bench.harness.task import MARKER, parse_result
@@ -110,27 +110,17 @@ def test_plan_follows_the_dag(tmp_path: Path) -> None:
     assert params["defect_scale"] == 1.0  # the DAG's default
 
 
-def test_micro_manifest_adds_the_interval_to_the_snapshots() -> None:
-    merged = micro.merge_manifests(
-        {"counts": {"customers": 5}, "defects": [{"k": 1}], "interval": None},
-        {"counts": {"orders": 2}, "defects": [{"k": 2}], "interval": ["a", "b"]},
+def test_micro_reads_when_each_task_ended_from_the_dags_test_log() -> None:
+    log = (
+        "2026-12-05T01:50:06.677250Z [info     ] [DAG TEST] end task task_id=plan_batch "
+        "map_index=-1 [airflow.sdk.definitions.dag] loc=dag.py:1563\n"
+        "2026-12-05T01:50:07.000000Z [info     ] something else\n"
+        "2026-12-05T01:51:10.500000Z [info     ] [DAG TEST] end task task_id=load_warehouse "
+        "map_index=-1\n"
     )
-    assert merged == {
-        "counts": {"customers": 5, "orders": 2},
-        "defects": [{"k": 1}, {"k": 2}],
-        "interval": ["a", "b"],
-    }
-
-
-def test_micro_stages_stop_at_the_load() -> None:
-    plan = [
-        Stage(t, "python", ["x"])
-        for t in ("generate_landing", "load_warehouse", "validate_warehouse")
-    ]
-    out = micro.micro_stages(plan, DAY, dt.time(12, 0), {"orders_per_day": 1})
-    assert [s.task_id for s in out] == ["generate_landing", "load_warehouse"]
-    assert out[0].cmd[1:3] == ["-m", "bench.harness.micro"]
-    assert out[0].cmd[out[0].cmd.index("--start") + 1] == "12:00"
+    ends = kafka_micro.task_ends(log)
+    assert list(ends) == ["plan_batch", "load_warehouse"]
+    assert (ends["load_warehouse"] - ends["plan_batch"]).total_seconds() == 63.82275  # 70.5-6.67725
 
 
 def test_stage_rows(tmp_path: Path) -> None:
