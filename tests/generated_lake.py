@@ -16,8 +16,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-#: What every shared day is generated with (the faults test's Airflow runs regenerate the
-#: landing with the same settings, through RETAIL_SEED / RETAIL_ORDERS_PER_DAY / ...).
+#: What every shared day is generated with. The faults test's Airflow runs never regenerate
+#: the landing (the DAG waits for it): they copy this one, done-markers included.
 SEED = 5
 VOLUME = {"orders": 250, "customers": 400, "products": 40}
 START = dt.date(2026, 3, 2)

@@ -3,7 +3,7 @@
 Run on a date the pipeline never produced, a gate used to report a row-count expectation
 (observed 0) for every suite and write those outcomes to ``audit.validation_result``: a
 record of checks that had nothing to check. :func:`require_data` stops before Great
-Expectations instead, with one sentence that says where it looked and what to run.
+Expectations instead, with one sentence that says where it looked and what to do.
 
 "No data" means the task that writes the layer left nothing for the date at all. A date
 *with* data whose entity is empty (one landing file missing, no returns that day) is the
@@ -18,8 +18,17 @@ from pathlib import Path
 from retail_kpi import paths, schemas
 from retail_kpi.config import Settings
 
-#: The task that writes each layer: what to run before validating it.
-PRODUCER = {"landing": "generate", "silver": "clean", "kpi": "KPI", "warehouse": "load"}
+#: What to do before validating each layer. The pipeline never writes its landing: the
+#: source drops a date's files with their done-marker, or publishes its Kafka messages,
+#: which the micro-batches ingest and the clean job checks (no landing files to validate).
+NEXT_STEP = {
+    "landing": "land the date's files with their done-marker, or let the micro-batches "
+    "ingest its Kafka messages (a Kafka-fed date has no landing files: the clean job "
+    "checks each message)",
+    "silver": "run the clean task for that date first",
+    "kpi": "run the KPI task for that date first",
+    "warehouse": "run the load task for that date first",
+}
 
 
 class NoDataForDate(Exception):
@@ -27,10 +36,7 @@ class NoDataForDate(Exception):
 
     def __init__(self, layer: str, day: dt.date, where: str) -> None:
         self.layer, self.day, self.where = layer, day, where
-        super().__init__(
-            f"no {layer} data for {day.isoformat()} in {where}; "
-            f"run the {PRODUCER[layer]} task for that date first"
-        )
+        super().__init__(f"no {layer} data for {day.isoformat()} in {where}; {NEXT_STEP[layer]}")
 
 
 def _has_files(folder: Path, pattern: str = "*") -> bool:

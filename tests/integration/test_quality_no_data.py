@@ -2,7 +2,7 @@
 
 Every lake layer holds one day (DAY) of the hand-written data of ``quality_data``; the
 command asks for the day after. It must say so in one sentence (layer, date, where it
-looked, what to run) with exit status 1, before Great Expectations runs, and record
+looked, what to do) with exit status 1, before Great Expectations runs, and record
 nothing in ``audit.validation_result`` (real Postgres). Messages are written out by hand.
 """
 
@@ -36,7 +36,9 @@ def _expected(layer: str, root: Path) -> str:
     lake = root / "lake"
     return {
         "landing": f"no landing data for 2026-01-06 in {root}/landing/<entity>/dt=2026-01-06; "
-        "run the generate task for that date first",
+        "land the date's files with their done-marker, or let the micro-batches ingest its "
+        "Kafka messages (a Kafka-fed date has no landing files: the clean job checks each "
+        "message)",
         "silver": f"no silver data for 2026-01-06 in {lake}/silver/<entity>/dt=*/"
         "ingest_dt=2026-01-06; run the clean task for that date first",
         "kpi": f"no kpi data for 2026-01-06 in {lake}/kpi (no _touched/dt=2026-01-06.json); "
