@@ -40,7 +40,7 @@ test: venv ## run the whole test suite, as CI does (real Postgres, Kafka, Spark,
 	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ "$$was_running" = 0 ]; then $(MAKE) -s warehouse-stop; fi; exit $$rc
 
-demo: venv ## set everything up and run retail_daily end to end for 3 dates, then print KPIs
+demo: venv ## set everything up, run retail_daily for 3 dates from files, then Kafka micro-batches; print KPIs
 	$(PY) -m retail_kpi.bootstrap
 	$(PY) -m retail_kpi.services.kafka start
 	$(PY) -m retail_kpi demo

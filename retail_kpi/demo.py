@@ -1,11 +1,16 @@
-"""``python -m retail_kpi demo``: run retail_daily for a few dates and show the KPIs.
+"""``python -m retail_kpi demo``: both ingest paths end to end, then the KPIs.
 
-This is what ``make demo`` runs after installing the venv. Per date, the upstream
-simulator (``python -m retail_kpi generate``) first drops the landing files and their
-done-marker, as a real source would; the DAG only waits for them. It uses real Airflow
-(``airflow dags test``, SQLite metadata), real Spark (local[*]) and the warehouse of
-WAREHOUSE_URL (or the project-local PostgreSQL the bootstrap starts), then reads the
-KPI table back from Postgres.
+This is what ``make demo`` runs after installing the venv. First the file path: per date,
+the upstream simulator (``python -m retail_kpi generate``) drops the landing files and their
+done-marker, as a real source would, and ``retail_daily`` (which only waits for them) runs.
+Then the live Kafka path, for the day after: the simulator publishes that day to the topics
+in two halves (``python -m retail_kpi produce --window``), the afternoon while the first
+micro-batch is running, and ``retail_microbatch`` runs once after each, every run's batch
+fixed by the offsets ledger (``audit.kafka_batch``). Everything is real: Airflow (``airflow
+dags test``, SQLite metadata), Spark (local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the
+project's broker that ``make demo`` starts) and the warehouse of WAREHOUSE_URL (or the
+project-local PostgreSQL). It ends with the KPI table and the Kafka ledger read back from
+Postgres. ``--no-kafka`` skips the Kafka part.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from retail_kpi.airflow_env import airflow_env
 from retail_kpi.cli_args import iso_date
@@ -24,6 +30,11 @@ from retail_kpi.config import settings
 from retail_kpi.warehouse.db import redact
 
 DEFAULT_START = dt.date(2026, 2, 2)
+#: The simulator publishes the Kafka day in these two parts (what a source streams all day).
+KAFKA_WINDOWS = ("00:00-12:00", "12:00-00:00")
+#: Logical times of the two micro-batch runs, after the Kafka day (distinct runs).
+MICROBATCH_TIMES = (dt.time(0, 10), dt.time(0, 20))
+POLL_S = 0.5
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -37,17 +48,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-only", action="store_true", help="skip the runs, only print the KPI table"
     )
+    parser.add_argument(
+        "--no-kafka",
+        action="store_true",
+        help="files only: skip the Kafka day (published after the file dates, then micro-batched)",
+    )
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("w") as fh:  # the child keeps its own handle
+        return subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+
+
+def _check(title: str, proc: subprocess.Popen[bytes], log: Path, started: float) -> float:
+    """Wait for ``proc``; its duration, or exit with the log's tail when it failed."""
+    returncode = proc.wait()
+    took = time.monotonic() - started
+    if returncode != 0:
+        tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-40:])
+        raise SystemExit(f"{tail}\n{title} failed after {took:.0f}s; full log: {log}")
+    return took
 
 
 def _step(title: str, cmd: list[str], env: dict[str, str], log: Path) -> None:
     started = time.monotonic()
     print(f"==> {title} ...", flush=True)
-    with log.open("w") as fh:
-        proc = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
-    took = time.monotonic() - started
-    if proc.returncode != 0:
-        tail = "".join(log.read_text().splitlines(keepends=True)[-40:])
-        raise SystemExit(f"{tail}\n{title} failed after {took:.0f}s; full log: {log}")
+    took = _check(title, _spawn(cmd, env, log), log, started)
     print(f"    done in {took:.1f}s (log: {log})", flush=True)
 
 
@@ -84,7 +110,147 @@ def run_dates(start: dt.date, days: int) -> None:
         )
 
 
-def report(start: dt.date, days: int) -> None:
+def _publish(
+    day: dt.date, window: str, env: dict[str, str], logs: Path
+) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start the simulator publishing the messages of ``day`` that arrive in ``window``."""
+    log = logs / f"produce-{day}-{window.replace(':', '')}.log"
+    cmd = [sys.executable, "-m", "retail_kpi", "produce", "--date", day.isoformat(),
+           "--window", window, "-q"]  # fmt: skip
+    return _spawn(cmd, env, log), log
+
+
+def _sent(log: Path) -> str:
+    """The simulator's summary ("<date>: N messages (P poison, D defects) in Xs to <broker>")."""
+    lines = log.read_text(errors="replace").splitlines()
+    return next((line.split(";")[0] for line in reversed(lines) if " messages (" in line), "")
+
+
+def _last_batch() -> int:
+    import psycopg
+
+    with psycopg.connect(settings().warehouse_url) as conn:
+        row = conn.execute("select coalesce(max(batch_id), 0) from audit.kafka_batch").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _batches_since(batch_id: int) -> list[tuple[Any, ...]]:
+    """Ledger figures of the batches after ``batch_id``: id, messages, dates, ranges, topics."""
+    import psycopg
+
+    with psycopg.connect(settings().warehouse_url) as conn:
+        return conn.execute(
+            """
+            select b.batch_id, coalesce(b.messages, 0), coalesce(b.ingest_dates, '{}'),
+                   count(o.topic), count(distinct o.topic)
+            from audit.kafka_batch as b
+            left join audit.kafka_offsets as o on b.batch_id = o.batch_id
+            where b.batch_id > %s group by b.batch_id order by b.batch_id
+            """,
+            (batch_id,),
+        ).fetchall()
+
+
+def _microbatch(
+    n: int,
+    logical: dt.datetime,
+    env: dict[str, str],
+    logs: Path,
+    meanwhile: tuple[dt.date, str] | None = None,
+) -> None:
+    """One ``retail_microbatch`` run, then its batch's figures from the ledger.
+
+    ``meanwhile`` (day, window): once the run has fixed its batch in the ledger, the source
+    publishes that window in the background, as a live source goes on while the pipeline
+    works; the batch stays what it was planned as. The publisher is waited for and checked.
+    """
+    title = f"micro-batch {n}: retail_microbatch {logical:%Y-%m-%dT%H:%M} (airflow dags test)"
+    print(f"==> {title} ...", flush=True)
+    before, started = _last_batch(), time.monotonic()
+    log = logs / f"retail_microbatch-{logical:%Y%m%dT%H%M}.log"
+    cmd = [sys.executable, "-m", "airflow", "dags", "test", "retail_microbatch"]
+    run = _spawn([*cmd, logical.isoformat()], env, log)
+    source = None
+    try:
+        if meanwhile is not None:
+            while run.poll() is None and _last_batch() <= before:
+                time.sleep(POLL_S)
+            source = (*_publish(*meanwhile, env, logs), time.monotonic())
+            print(
+                f"    batch planned; meanwhile the source publishes {meanwhile[0]} "
+                f"{meanwhile[1]} in the background (log: {source[1]})",
+                flush=True,
+            )
+        took = _check(title, run, log, started)
+    except BaseException:
+        if source is not None and source[0].wait() != 0:
+            print(f"The background publish failed too; log: {source[1]}", file=sys.stderr)
+        raise
+    if source is not None:
+        _check(f"background publish of {source[1].stem}", *source)
+        print(f"    source: {_sent(source[1])} (while micro-batch {n} ran)", flush=True)
+    for batch_id, messages, dates, ranges, topics in _batches_since(before):
+        days = ", ".join(str(d) for d in dates) or "none"
+        print(f"    micro-batch {n}: {messages:,} messages in batch {batch_id} ({ranges} partition "
+              f"ranges of {topics} topics, ingest dates {days}) in {took:.1f}s (log: {log})",
+              flush=True)  # fmt: skip
+
+
+def run_kafka(day: dt.date, start: dt.date) -> None:
+    """The live path for ``day``: publish it in two parts, one micro-batch after each."""
+    env = demo_env(start)
+    logs = settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    first, second = KAFKA_WINDOWS
+    title = (
+        f"Kafka {day} {first} (upstream simulator: python -m retail_kpi produce --window {first})"
+    )
+    print(f"==> {title} ...", flush=True)
+    started = time.monotonic()
+    proc, log = _publish(day, first, env, logs)
+    _check(title, proc, log, started)
+    print(
+        f"    source: {_sent(log)} (log: {log})\n"
+        "    (a real source streams its events all day; the demo publishes the day in two\n"
+        '     parts, fast. make produce PRODUCE_ARGS="--speed 144 --follow" replays a day in\n'
+        "     10 minutes, which a scheduled retail_microbatch picks up every 10 minutes)",
+        flush=True,
+    )
+    after = day + dt.timedelta(days=1)
+    times = [dt.datetime.combine(after, t, dt.UTC) for t in MICROBATCH_TIMES]
+    _microbatch(1, times[0], env, logs, meanwhile=(day, second))
+    _microbatch(2, times[1], env, logs)
+
+
+def print_ledger() -> None:
+    """Per topic, from audit.v_kafka_batch: batches, messages, offsets read per partition."""
+    import psycopg
+
+    with psycopg.connect(settings().warehouse_url) as conn:
+        rows = conn.execute(
+            "select topic, partition, batch_id, start_offset, end_offset, partition_messages"
+            " from audit.v_kafka_batch order by topic, partition, batch_id"
+        ).fetchall()
+    if not rows:
+        return
+    topics: dict[str, dict[str, Any]] = {}
+    for topic, partition, batch_id, lo, hi, messages in rows:
+        t = topics.setdefault(topic, {"batches": set(), "messages": 0, "ranges": {}})
+        t["batches"].add(batch_id)
+        t["messages"] += messages or 0
+        first, last = t["ranges"].get(partition, (lo, hi))
+        t["ranges"][partition] = (min(first, lo), max(last, hi))
+    batches = len({row[2] for row in rows})
+    total = sum(t["messages"] for t in topics.values())
+    print(f"\nKafka ledger (audit.v_kafka_batch): {batches} batches with messages, {total:,} read")
+    print(f"{'topic':<22}{'batches':>8}{'messages':>10}  offsets read [first, end) per partition")
+    for topic, t in topics.items():
+        ranges = " ".join(f"p{p} [{lo}, {hi})" for p, (lo, hi) in sorted(t["ranges"].items()))
+        print(f"{topic:<22}{len(t['batches']):>8}{t['messages']:>10,}  {ranges}")
+
+
+def report(start: dt.date, days: int, kafka_day: dt.date | None = None) -> None:
+    """The KPI table of the dates (``kafka_day``'s from Kafka), reconciliation, ledger."""
     import psycopg
 
     end = start + dt.timedelta(days=days - 1)
@@ -101,15 +267,18 @@ def report(start: dt.date, days: int) -> None:
         raise SystemExit(f"No KPI rows for {start}..{end} in mart.kpi_daily_sales; run the demo.")
     where = redact(settings().warehouse_url)  # never the password
     print(f"\nDaily sales KPIs read back from Postgres ({where}):")
-    print(f"{'date':<12}{'country':<9}{'orders':>8}{'net sales USD':>16}{'AOV USD':>10}")
+    print(f"{'date':<12}{'country':<9}{'orders':>8}{'net sales USD':>16}{'AOV USD':>10}  from")
     for day, country, orders, net, aov in rows:
-        print(f"{day!s:<12}{country:<9}{orders:>8}{net:>16,.2f}{aov:>10,.2f}")
+        source = "Kafka" if day == kafka_day else "files"
+        print(f"{day!s:<12}{country:<9}{orders:>8}{net:>16,.2f}{aov:>10,.2f}  {source}")
     s = settings()
     print_reconciliation(s.lake_dir, start, days)
+    if kafka_day is not None:
+        print_ledger()
     print(
         "\nWhere to look next:\n"
         f"  raw files      {s.landing_dir}\n"
-        f"  parquet lake   {s.lake_dir} (silver/, quarantine/, kpi/)\n"
+        f"  parquet lake   {s.lake_dir} (raw/kafka/, silver/, quarantine/, kpi/)\n"
         f"  run logs       {s.data_dir / 'logs'}\n"
         f"  warehouse      {redact(s.warehouse_url)}  (schemas dw, mart, audit){_password_hint()}\n"
         "  Airflow UI     make airflow      Superset   make superset      services  make services"
@@ -126,10 +295,13 @@ def _password_hint() -> str:
 
 
 def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
-    """Per landing date: records in = clean + quarantined + deduplicated (all entities)."""
+    """Per ingest date: records in = clean + quarantined + deduplicated (all entities)."""
     import json
 
-    print("\nEvery landing record accounted for (lake/_audit/clean/dt=<date>/reconciliation.json):")
+    print(
+        "\nEvery landing record and Kafka message accounted for "
+        "(lake/_audit/clean/dt=<date>/reconciliation.json):"
+    )
     print(f"{'date':<12}{'in':>9}{'clean':>9}{'quarantined':>13}{'deduplicated':>14}  top reasons")
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
@@ -157,7 +329,19 @@ def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    kafka_day = None if args.no_kafka else args.start + dt.timedelta(days=args.days)
+    if (
+        kafka_day is not None
+        and not args.report_only
+        and kafka_day >= dt.datetime.now(dt.UTC).date()
+    ):
+        raise SystemExit(
+            f"The Kafka part publishes {kafka_day}, which is not over yet (brokers refuse "
+            "messages stamped over an hour ahead); pick an earlier --start, or add --no-kafka."
+        )
     if not args.report_only:
         run_dates(args.start, args.days)
-    report(args.start, args.days)
+        if kafka_day is not None:
+            run_kafka(kafka_day, args.start)
+    report(args.start, args.days + (kafka_day is not None), kafka_day)
     return 0
