@@ -87,6 +87,7 @@ def summarise(rows: list[Any], batch: Batch) -> dict[str, Any]:
         dates[(r["topic"], r["dt"])] = dates.get((r["topic"], r["dt"]), 0) + r["n"]
     return {
         "batch_id": batch.batch_id,
+        "ranges": [[r.topic, r.partition, r.start, r.end] for r in batch.ranges],
         "partitions": [
             {"topic": t, "partition": p, "messages": n} for (t, p), n in sorted(partitions.items())
         ],
@@ -113,7 +114,15 @@ def existing_summary(spark: SparkSession, lake: str, batch: Batch) -> dict[str, 
     finally:
         stream.close()
     summary = json.loads(text)
-    return summary if summary.get("batch_id") == batch.batch_id else None
+    planned = [[r.topic, r.partition, r.start, r.end] for r in batch.ranges]
+    if summary.get("batch_id") != batch.batch_id or summary.get("ranges") != planned:
+        raise RuntimeError(
+            f"{batch_dir(lake, batch.batch_id)} holds another batch {summary.get('batch_id')} "
+            f"(ranges {summary.get('ranges')}, planned {planned}): the lake and the offsets "
+            "ledger disagree (a warehouse restored or recreated beside an old lake?). Move "
+            "that folder away, then clear the task; see docs/RUNBOOK.md#kafka-offsets-ledger."
+        )
+    return summary
 
 
 def ingest(spark: SparkSession, batch: Batch, lake: str, bootstrap: str) -> dict[str, Any]:

@@ -5,9 +5,9 @@ previous batch ended to the partitions' high watermarks *now*) are written to
 ``audit.kafka_batch`` / ``audit.kafka_offsets`` in one transaction. From then on the batch
 is a fixed set of messages:
 
-* a retry, a kill mid-way or a task cleared in the Airflow UI re-reads the same ranges and
-  replaces the batch's raw folder in the lake (:mod:`spark_jobs.kafka_ingest`), so no
-  message is lost or doubled;
+* a retry, a kill mid-way or a task cleared in the Airflow UI works on the same ranges: a
+  batch whose raw folder is complete in the lake is kept, an incomplete one is read again
+  (:mod:`spark_jobs.kafka_ingest`), so no message is lost or doubled;
 * when a run fails for good, the next run adopts its planned batch before planning a new
   one, so the ranges stay contiguous;
 * messages that expired from a topic (retention) before a batch read them fail the plan,
@@ -161,7 +161,7 @@ def next_ranges(last_end: dict[tuple[str, int], int], marks: Watermarks) -> list
             "Messages expired from Kafka before a micro-batch read them: "
             + "; ".join(gaps)
             + ". Raise the topics' retention.ms above the pipeline's worst delay; to accept "
-            "the loss, see docs/RUNBOOK.md (Kafka offsets ledger)."
+            "the loss, see docs/RUNBOOK.md#kafka-offsets-ledger."
         )
     return ranges
 

@@ -9,7 +9,7 @@ from typing import Any
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 from retail_kpi import batch_size, pyfiles
-from retail_kpi.config import settings
+from retail_kpi.config import env, settings
 from retail_kpi.ops.locks import date_lock
 
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
@@ -29,6 +29,13 @@ def sized_conf(conf: dict[str, str] | None, landing_dir: Path, day: str) -> dict
     return out
 
 
+def kafka_bootstrap() -> str:
+    """The brokers this worker uses (KAFKA_BOOTSTRAP_SERVERS, else the project's broker)."""
+    from retail_kpi.services import kafka
+
+    return kafka.bootstrap_servers()
+
+
 class RetailSparkSubmitOperator(SparkSubmitOperator):
     """``SparkSubmitOperator`` that ships this checkout's code and lake folders to the job.
 
@@ -37,7 +44,7 @@ class RetailSparkSubmitOperator(SparkSubmitOperator):
     them; the zip is rebuilt only when the code changed. The driver then imports
     ``retail_kpi`` from that zip, where defaults relative to the repository would point
     inside the archive, so the task hands the job this worker's resolved landing and lake
-    folders (``env_vars`` set on the task win).
+    folders and Kafka settings (``env_vars`` set on the task win).
     """
 
     def _prepare(self) -> None:
@@ -46,6 +53,9 @@ class RetailSparkSubmitOperator(SparkSubmitOperator):
         self.env_vars = {
             "RETAIL_LANDING_DIR": str(s.landing_dir),
             "RETAIL_LAKE_DIR": str(s.lake_dir),
+            # a driver on a cluster reads the same topics as this worker
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap(),
+            "RETAIL_KAFKA_TOPIC_PREFIX": env("RETAIL_KAFKA_TOPIC_PREFIX"),
             **(self.env_vars or {}),
         }
 
@@ -57,7 +67,7 @@ class RetailSparkSubmitOperator(SparkSubmitOperator):
 class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
     """A Spark task that never overlaps another run's task on the same dates.
 
-    ``dates`` (templated; default ``{{ ds }}``) is one date or a comma-separated list
+    ``dates`` (templated; default: the run's ``ds``) is one date or a comma-separated list
     (a Kafka micro-batch touches one or two); the task holds every date's lock, taken in
     date order so two tasks never wait on each other. The driver's JVM options follow the
     biggest date's landing volume (:func:`sized_conf`).
@@ -65,13 +75,14 @@ class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
 
     template_fields = (*RetailSparkSubmitOperator.template_fields, "dates")
 
-    def __init__(self, *, dates: str = "{{ ds }}", **kwargs: Any) -> None:
+    def __init__(self, *, dates: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.dates = dates
 
     def execute(self, context: Any) -> Any:
         self._prepare()
-        days = sorted({d.strip() for d in str(self.dates).split(",") if d.strip()})
+        text = context["ds"] if self.dates is None else str(self.dates)
+        days = sorted({d.strip() for d in text.split(",") if d.strip()})
         if not days:
             raise ValueError(f"{self.task_id}: no business date to process (dates={self.dates!r})")
         s = settings()
