@@ -229,7 +229,8 @@ def print_ledger() -> None:
     with psycopg.connect(settings().warehouse_url) as conn:
         rows = conn.execute(
             "select topic, partition, batch_id, start_offset, end_offset, partition_messages"
-            " from audit.v_kafka_batch order by topic, partition, batch_id"
+            " from audit.v_kafka_batch where topic is not null"  # not the empty polls
+            " order by topic, partition, batch_id"
         ).fetchall()
     if not rows:
         return
