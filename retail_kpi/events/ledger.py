@@ -39,6 +39,11 @@ class OffsetGapError(RuntimeError):
     """Messages left the topic (retention) before any batch read them."""
 
 
+class LedgerMismatchError(RuntimeError):
+    """A partition ends before where the ledger says it was read to: the topic was
+    recreated, or the ledger belongs to another cluster."""
+
+
 @dataclass(frozen=True)
 class Range:
     """Offsets [start, end) of one topic partition."""
@@ -145,17 +150,29 @@ def next_ranges(last_end: dict[tuple[str, int], int], marks: Watermarks) -> list
 
     A partition never read starts at its low watermark. Raises :class:`OffsetGapError`
     when a partition's low watermark is past where the previous batch ended (messages
-    deleted by retention before they were ingested).
+    deleted by retention before they were ingested), and :class:`LedgerMismatchError` when
+    its high watermark is behind it (a recreated topic, another cluster: new messages
+    there would otherwise never be read).
     """
-    ranges, gaps = [], []
+    ranges, gaps, behind = [], [], []
     for (topic, partition), (low, high) in sorted(marks.items()):
         start = last_end.get((topic, partition))
         if start is None:
             start = low
+        elif high < start:
+            behind.append(f"{topic}/{partition} ends at offset {high}, read up to {start}")
         elif low > start:
             gaps.append(f"{topic}/{partition} offsets {start}..{low - 1}")
         if high > start:
             ranges.append(Range(topic, partition, start, high))
+    if behind:
+        raise LedgerMismatchError(
+            "The offsets ledger is ahead of the topics: "
+            + "; ".join(behind)
+            + ". The topics were recreated or KAFKA_BOOTSTRAP_SERVERS names another cluster "
+            "than the ledger's; nothing is read until that is resolved (docs/RUNBOOK.md"
+            "#kafka-offsets-ledger)."
+        )
     if gaps:
         raise OffsetGapError(
             "Messages expired from Kafka before a micro-batch read them: "
