@@ -112,11 +112,23 @@ def _counts(url: str) -> dict[str, int]:
             "select count(distinct order_id) from dw.fct_order_line where ingest_date = %s",
             (DAY,),
         ).fetchone()[0]
+        # the KPI table against plain SQL over the facts (orders not cancelled, per country)
+        kpi = conn.execute(
+            "select country_code, orders, net_sales_usd from mart.kpi_daily_sales"
+            " where sales_date = %s order by 1",
+            (DAY,),
+        ).fetchall()
+        facts = conn.execute(
+            "select c.country_code, count(distinct f.order_id), sum(f.net_amount_usd)"
+            " from dw.fct_order_line f join dw.dim_country c using (country_key)"
+            " where f.order_date = %s and f.order_status <> 'cancelled' group by 1 order by 1",
+            (DAY,),
+        ).fetchall()
         offsets = conn.execute(
             "select topic, partition, batch_id, start_offset, end_offset, messages"
             " from audit.kafka_offsets order by topic, partition, batch_id"
         ).fetchall()
-    return {"lines": lines, "orders": orders, "offsets": offsets}
+    return {"lines": lines, "orders": orders, "offsets": offsets, "kpi": kpi, "facts": facts}
 
 
 def test_a_day_from_kafka_is_loaded_once_through_redelivery_and_rerun(env, expected):
@@ -127,11 +139,13 @@ def test_a_day_from_kafka_is_loaded_once_through_redelivery_and_rerun(env, expec
     assert first["lines"] == expected["order_items"]
     assert first["orders"] <= expected["orders"]  # orders without lines have no fact rows
     assert sum(row[5] for row in first["offsets"]) == sent
+    assert first["kpi"] == first["facts"] and len(first["kpi"]) == 5  # the five countries
 
     produce(env)  # the source re-delivers the whole day
     run_dag(env, "2026-02-04T00:20:00+00:00")
     second = _counts(env["WAREHOUSE_URL"])
     assert (second["lines"], second["orders"]) == (first["lines"], first["orders"])
+    assert second["kpi"] == first["kpi"]  # re-delivered events are not counted again
     # two batches per partition, contiguous: the second starts where the first ended
     by_partition: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for topic, partition, _, start, end, messages in second["offsets"]:
