@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 report = run(spark, day, args.run_id, landing, lake)
             except (LandingError, ReconciliationError) as err:
-                fail(f"{day}: {err}")
+                fail(f"{day}: {err}" if len(args.date) > 1 else str(err))
             for entity, counts in report["entities"].items():
                 log.info(
                     "%s %-12s in=%d clean=%d quarantined=%d deduplicated=%d",
