@@ -52,28 +52,18 @@ def _rate(text: str) -> tuple[str, float]:
         raise argparse.ArgumentTypeError(f"rate {value!r} is not a number (e.g. 0.01).") from None
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of the ``generate`` command (defaults come from the environment)."""
-    s = settings()
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = __doc__.split("Examples::", 1)[1]
+def add_day_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--date`` or ``--start``/``--end``: the days a simulator command writes."""
     when = parser.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=iso_date, help="one business date (YYYY-MM-DD)")
     when.add_argument("--start", type=iso_date, help="first date of a range (with --end)")
     parser.add_argument("--end", type=iso_date, help="last date of the range, inclusive")
-    parser.add_argument(
-        "--interval",
-        type=_clock,
-        metavar="HH:MM",
-        help=f"only the {INTERVAL_MINUTES}-minute interval starting at HH:MM "
-        "(orders, order lines, sessions) of --date",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=s.landing_dir,
-        help="landing root (default RETAIL_LANDING_DIR: %(default)s)",
-    )
+
+
+def add_volume_arguments(parser: argparse.ArgumentParser) -> None:
+    """Seed, volumes, opening date and defect rates, shared by ``generate`` and ``produce``
+    (defaults from the environment); read back with :func:`rates_from`."""
+    s = settings()
     parser.add_argument("--seed", type=int, default=s.seed, help="random seed (%(default)s)")
     parser.add_argument(
         "--orders", type=int, default=s.orders_per_day, help="average orders per day (%(default)s)"
@@ -92,7 +82,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="store opening date: shipments and returns never refer to earlier orders "
         "(default RETAIL_OPENED_ON: %(default)s)",
     )
-    parser.add_argument("--format", choices=FORMATS, default="csv", help="file format")
     parser.add_argument(
         "--defect-scale",
         type=float,
@@ -110,6 +99,29 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="KIND=RATE",
         help="set one defect rate, e.g. late_arriving=0.05 (repeatable)",
     )
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the ``generate`` command (defaults come from the environment)."""
+    s = settings()
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = __doc__.split("Examples::", 1)[1]
+    add_day_arguments(parser)
+    parser.add_argument(
+        "--interval",
+        type=_clock,
+        metavar="HH:MM",
+        help=f"only the {INTERVAL_MINUTES}-minute interval starting at HH:MM "
+        "(orders, order lines, sessions) of --date",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=s.landing_dir,
+        help="landing root (default RETAIL_LANDING_DIR: %(default)s)",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="csv", help="file format")
+    add_volume_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 

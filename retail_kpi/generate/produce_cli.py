@@ -25,10 +25,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from retail_kpi.cli_args import iso_date
-from retail_kpi.config import settings
 from retail_kpi.events import topics
-from retail_kpi.generate.cli import _dates, _rate, rates_from
+from retail_kpi.generate.cli import _dates, add_day_arguments, add_volume_arguments, rates_from
 from retail_kpi.generate.kafka_sim import ProduceError, default_manifest_dir, produce_day
 
 EXIT_INTERRUPTED = 130
@@ -65,47 +63,15 @@ def _positive(text: str) -> int:
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of the ``produce`` command (defaults come from the environment)."""
-    s = settings()
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = __doc__.split("Examples::", 1)[1]
-    when = parser.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", type=iso_date, help="one business date (YYYY-MM-DD)")
-    when.add_argument("--start", type=iso_date, help="first date of a range (with --end)")
-    parser.add_argument("--end", type=iso_date, help="last date of the range, inclusive")
+    add_day_arguments(parser)
     parser.add_argument(
         "--bootstrap",
         metavar="HOST:PORT",
         help="Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS, else the project's broker)",
     )
-    parser.add_argument("--seed", type=int, default=s.seed, help="random seed (%(default)s)")
-    parser.add_argument(
-        "--orders", type=int, default=s.orders_per_day, help="average orders per day (%(default)s)"
-    )
-    parser.add_argument(
-        "--customers", type=int, default=s.customers, help="customer base size (%(default)s)"
-    )
-    parser.add_argument(
-        "--products", type=int, default=s.products, help="catalogue size (%(default)s)"
-    )
-    parser.add_argument(
-        "--opened-on",
-        type=iso_date,
-        default=s.opened_on,
-        metavar="DATE",
-        help="store opening date (default RETAIL_OPENED_ON: %(default)s)",
-    )
-    parser.add_argument(
-        "--defect-scale", type=float, default=1.0, help="multiply every default defect rate"
-    )
-    parser.add_argument("--clean", action="store_true", help="no defects (--defect-scale 0)")
-    parser.add_argument(
-        "--rate",
-        type=_rate,
-        action="append",
-        default=[],
-        metavar="KIND=RATE",
-        help="set one defect rate, e.g. late_arriving=0.05 (repeatable)",
-    )
+    add_volume_arguments(parser)
     parser.add_argument(
         "--partitions",
         type=_positive,
