@@ -36,6 +36,28 @@ def is_small(input_bytes: int) -> bool:
     return input_bytes < limit_bytes()
 
 
+#: Kafka messages are kept in the lake as Parquet (``raw/kafka``), about a third of the
+#: JSON-lines text they would be as landing files; the threshold compares them times this.
+KAFKA_TO_LANDING = 3
+
+
+def kafka_bytes(lake_dir: Path, day: dt.date | str) -> int:
+    """Bytes of the Kafka messages of ingest date ``day`` in the lake (every batch)."""
+    stamp = day if isinstance(day, str) else day.isoformat()
+    return sum(
+        f.stat().st_size
+        for folder in lake_dir.glob(f"raw/kafka/batch=*/entity=*/dt={stamp}")
+        for f in folder.rglob("*")
+        if f.is_file()
+    )
+
+
+def input_bytes(landing_dir: Path, lake_dir: Path | None, day: dt.date | str) -> int:
+    """A date's input in landing-file bytes: its files plus its Kafka messages' equivalent."""
+    kafka = KAFKA_TO_LANDING * kafka_bytes(lake_dir, day) if lake_dir is not None else 0
+    return landing_bytes(landing_dir, day) + kafka
+
+
 def landing_bytes(landing_dir: Path, day: dt.date | str) -> int:
     """Bytes of every landing file of ``day`` (all entities, whole-day and interval files)."""
     stamp = day if isinstance(day, str) else day.isoformat()

@@ -13,8 +13,8 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from retail_kpi import batch_size, schemas
 from retail_kpi import landing as landing_contract
-from retail_kpi import schemas
 from retail_kpi.cleaning import reconcile, rules
 from spark_jobs import clean_ops, clean_reference, clean_sales, kafka_source
 from spark_jobs import lake_io as io
@@ -221,8 +221,10 @@ def run_clean(
     """The whole job for one landing date; raises ReconciliationError when counts differ."""
     lake = Lake(lake_root, day)
     size = io.total_bytes(spark, [f"{landing}/{e}/dt={day}" for e in schemas.ENTITIES])
+    kafka = [p for e in schemas.ENTITIES for p in kafka_source.raw_paths(spark, lake_root, e, day)]
+    size += batch_size.KAFKA_TO_LANDING * io.total_bytes(spark, kafka)  # Parquet ~ 1/3 of JSON
     with sized_for(spark, size) as small:
-        log.info("landing %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
+        log.info("input %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
         rows_in = ingest_all(spark, landing, lake)
         ctx = Context(day=day, run_id=run_id, lookups={}, small_batch=small)
         try:

@@ -15,14 +15,17 @@ from retail_kpi.ops.locks import date_lock
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
 
-def sized_conf(conf: dict[str, str] | None, landing_dir: Path, day: str) -> dict[str, str]:
-    """``conf`` plus the driver JVM options for ``day``'s volume (small or big batch).
+def sized_conf(
+    conf: dict[str, str] | None, landing_dir: Path, day: str, lake_dir: Path | None = None
+) -> dict[str, str]:
+    """``conf`` plus the driver JVM options for ``day``'s volume (small or big batch):
+    its landing files, and its Kafka messages in ``lake_dir`` when given.
 
     A ``spark.driver.extraJavaOptions`` already in ``conf`` (set on the task) wins.
     """
     out = dict(conf or {})
     if JAVA_OPTIONS not in out:
-        small = batch_size.is_small(batch_size.landing_bytes(landing_dir, day))
+        small = batch_size.is_small(batch_size.input_bytes(landing_dir, lake_dir, day))
         options = batch_size.driver_java_options(small)
         if options:
             out[JAVA_OPTIONS] = options
@@ -86,8 +89,8 @@ class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
         if not days:
             raise ValueError(f"{self.task_id}: no business date to process (dates={self.dates!r})")
         s = settings()
-        biggest = max(days, key=lambda d: batch_size.landing_bytes(s.landing_dir, d))
-        self.conf = sized_conf(self.conf, s.landing_dir, biggest)
+        biggest = max(days, key=lambda d: batch_size.input_bytes(s.landing_dir, s.lake_dir, d))
+        self.conf = sized_conf(self.conf, s.landing_dir, biggest, s.lake_dir)
         with ExitStack() as stack:
             for day in days:
                 stack.enter_context(date_lock(day, f"{context['run_id']} {self.task_id}"))

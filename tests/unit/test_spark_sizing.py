@@ -92,3 +92,28 @@ def test_a_bad_threshold_stops_with_one_sentence(monkeypatch) -> None:
     monkeypatch.setenv("RETAIL_SPARK_SMALL_BATCH_MB", "lots")
     with pytest.raises(SystemExit, match="RETAIL_SPARK_SMALL_BATCH_MB='lots' is not a number"):
         is_small(1)
+
+
+def test_a_kafka_fed_date_counts_its_messages_three_times_against_the_threshold(
+    tmp_path, monkeypatch
+) -> None:
+    """Kafka messages live in the lake as Parquet, about a third of their JSON text: a date
+    with 30 MB of them and no files is a big batch at a 64 MB threshold (90 MB)."""
+    from retail_kpi.ops.spark import JAVA_OPTIONS, sized_conf
+
+    monkeypatch.setenv("RETAIL_SPARK_SMALL_BATCH_MB", "64")
+    monkeypatch.setenv("RETAIL_SPARK_DRIVER_JAVA_OPTIONS", "none")
+    landing, lake = tmp_path / "landing", tmp_path / "lake"
+    landing.mkdir()
+    part = lake / "raw/kafka/batch=4/entity=orders/dt=2026-03-11/part-0.parquet"
+    part.parent.mkdir(parents=True)
+    with part.open("wb") as fh:
+        fh.truncate(30 * MB)
+    other_day = lake / "raw/kafka/batch=4/entity=orders/dt=2026-03-12/part-0.parquet"
+    other_day.parent.mkdir(parents=True)
+    other_day.write_bytes(b"x")
+    assert sized_conf({}, landing, "2026-03-11", lake).get(JAVA_OPTIONS) is None  # big
+    assert sized_conf({}, landing, "2026-03-11").get(JAVA_OPTIONS) == "-XX:TieredStopAtLevel=1"
+    assert sized_conf({}, landing, "2026-03-12", lake).get(JAVA_OPTIONS) == (
+        "-XX:TieredStopAtLevel=1"
+    )
