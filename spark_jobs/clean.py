@@ -5,7 +5,9 @@
 One Spark application per run. Every landing line ends up in exactly one place: silver,
 quarantine (with a reason code) or the duplicate log; the counts are read back from what
 was written and must add up, or the job exits non-zero with one sentence saying so.
-Outputs (all replaced on rerun, see docs/DATA_QUALITY.md):
+Outputs (all replaced on rerun, see docs/DATA_QUALITY.md), written to
+``<lake>/_staging/clean/dt=<date>/`` and moved into place only once they reconcile
+(spark_jobs/lake_commit.py), so a failed or killed run leaves the previous state:
 
     <lake>/bronze/<entity>/dt=<date>/
     <lake>/silver/<entity>/dt=<business date>/ingest_dt=<date>/

@@ -97,13 +97,9 @@ def summarise(rows: list[Any], batch: Batch) -> dict[str, Any]:
     }
 
 
-def _fs(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    return io._fs_path(spark, path)  # the lake's one Hadoop FS entry point
-
-
 def existing_summary(spark: SparkSession, lake: str, batch: Batch) -> dict[str, Any] | None:
     """The summary of a batch already in the lake (written last, so it proves the rest)."""
-    fs, path = _fs(spark, f"{batch_dir(lake, batch.batch_id)}/{SUMMARY}")
+    fs, path = io.fs_path(spark, f"{batch_dir(lake, batch.batch_id)}/{SUMMARY}")
     if not fs.exists(path):
         return None
     jvm = spark.sparkContext._jvm
@@ -153,11 +149,11 @@ def ingest(spark: SparkSession, batch: Batch, lake: str, bootstrap: str) -> dict
             messages.unpersist()
     io.write_json(spark, f"{staging}/{SUMMARY}", summary)
     final = batch_dir(lake, batch.batch_id)
-    fs, final_path = _fs(spark, final)
+    fs, final_path = io.fs_path(spark, final)
     if fs.exists(final_path):  # an incomplete folder (no summary): never read, replace it
         fs.delete(final_path, True)
     fs.mkdirs(final_path.getParent())
-    if not fs.rename(_fs(spark, staging)[1], final_path):
+    if not fs.rename(io.fs_path(spark, staging)[1], final_path):
         raise RuntimeError(f"could not rename {staging} to {final}")
     return summary
 

@@ -12,7 +12,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 
 
-def _fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
+def fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
     jvm = spark.sparkContext._jvm
     assert jvm is not None
     hpath = jvm.org.apache.hadoop.fs.Path(path)
@@ -23,7 +23,7 @@ def _fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
 def landing_listing(spark: SparkSession, root: str, day: str) -> tuple[dict[str, int], list[str]]:
     """(path relative to ``root`` -> bytes of every file under ``<root>/*/dt=<day>/``,
     top-level folder names): the input of :func:`retail_kpi.landing.select`."""
-    fs, hpath = _fs_path(spark, root)
+    fs, hpath = fs_path(spark, root)
     if not fs.exists(hpath):
         return {}, []
     found: dict[str, int] = {}
@@ -44,7 +44,7 @@ def landing_listing(spark: SparkSession, root: str, day: str) -> tuple[dict[str,
 
 def read_text(spark: SparkSession, path: str) -> str | None:
     """A small text file's content (the done-marker), None when it does not exist."""
-    fs, hpath = _fs_path(spark, path)
+    fs, hpath = fs_path(spark, path)
     if not fs.exists(hpath):
         return None
     stream = fs.open(hpath)
@@ -61,35 +61,41 @@ def total_bytes(spark: SparkSession, paths: list[str]) -> int:
     """Summed size of files or directories (recursively), 0 for paths that do not exist."""
     total = 0
     for path in paths:
-        fs, hpath = _fs_path(spark, path)
+        fs, hpath = fs_path(spark, path)
         if fs.exists(hpath):
             total += int(fs.getContentSummary(hpath).getLength())
     return total
 
 
 def exists(spark: SparkSession, path: str) -> bool:
-    fs, hpath = _fs_path(spark, path)
+    fs, hpath = fs_path(spark, path)
     return bool(fs.exists(hpath))
 
 
 def glob(spark: SparkSession, pattern: str) -> list[str]:
     """Paths matching a Hadoop glob pattern, sorted (empty when none)."""
-    fs, hpath = _fs_path(spark, pattern)
+    fs, hpath = fs_path(spark, pattern)
     return sorted(status.getPath().toString() for status in fs.globStatus(hpath) or [])
 
 
 def delete_glob(spark: SparkSession, pattern: str) -> int:
     """Delete every path matching ``pattern`` recursively; returns how many."""
-    fs, hpath = _fs_path(spark, pattern)
+    fs, hpath = fs_path(spark, pattern)
     matches = fs.globStatus(hpath) or []
     for status in matches:
         fs.delete(status.getPath(), True)
     return len(matches)
 
 
+def remove(spark: SparkSession, path: str) -> None:
+    """Delete a file or a folder (recursively); nothing when it does not exist."""
+    fs, hpath = fs_path(spark, path)
+    fs.delete(hpath, True)
+
+
 def write_text(spark: SparkSession, path: str, text: str) -> None:
     """Write (replace) a small text file, e.g. the reconciliation report."""
-    fs, hpath = _fs_path(spark, path)
+    fs, hpath = fs_path(spark, path)
     out = fs.create(hpath, True)
     try:
         out.write(bytearray(text.encode("utf-8")))
@@ -104,23 +110,6 @@ def write_json(spark: SparkSession, path: str, doc: dict[str, Any]) -> None:
 def replace_partition(df: DataFrame, path: str) -> None:
     """Overwrite one partition directory (bronze, quarantine, audit) with ``df``."""
     df.write.mode("overwrite").parquet(path)
-
-
-def replace_ingest_partitions(df: DataFrame, base: str, ingest_dt: str) -> None:
-    """Replace this run's ``dt=*/ingest_dt=<ingest_dt>`` sub-partitions under ``base``.
-
-    Old sub-partitions of the same landing date are removed first, so a rerun that now
-    routes a late record elsewhere leaves nothing stale; other landing dates' data under
-    the same business date is never touched (dynamic partition overwrite).
-    """
-    spark = df.sparkSession
-    delete_glob(spark, f"{base}/dt=*/ingest_dt={ingest_dt}")
-    (
-        df.write.mode("overwrite")
-        .option("partitionOverwriteMode", "dynamic")
-        .partitionBy("dt", "ingest_dt")
-        .parquet(base)
-    )
 
 
 def read_parquet_or_none(spark: SparkSession, path: str) -> DataFrame | None:

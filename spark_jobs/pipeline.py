@@ -16,7 +16,7 @@ from pyspark.sql import functions as F
 from retail_kpi import batch_size, schemas
 from retail_kpi import landing as landing_contract
 from retail_kpi.cleaning import reconcile, rules
-from spark_jobs import clean_ops, clean_reference, clean_sales, kafka_source
+from spark_jobs import clean_ops, clean_reference, clean_sales, kafka_source, lake_commit
 from spark_jobs import lake_io as io
 from spark_jobs.common import silver_schema, sized_for, union_all
 from spark_jobs.dispose import Context, EntityResult
@@ -26,22 +26,33 @@ log = logging.getLogger(__name__)
 
 
 class Lake:
-    """Paths of one run's outputs (strings: any Hadoop file system URI works)."""
+    """Paths of one run (strings: any Hadoop file system URI works).
+
+    The run's outputs go to the date's staging folder and are moved into place only once
+    they reconcile (:mod:`spark_jobs.lake_commit`); what earlier runs committed is read
+    from the live lake.
+    """
 
     def __init__(self, root: str, day: str) -> None:
         self.root, self.day = root, day
+        self.stage = lake_commit.staging_dir(root, day)
 
     def bronze(self, entity: str) -> str:
-        return f"{self.root}/bronze/{entity}/dt={self.day}"
+        return f"{self.stage}/bronze/{entity}/dt={self.day}"
+
+    def silver_out(self, entity: str) -> str:
+        """This run's silver of ``entity``, partitioned by dt (business date) and ingest_dt."""
+        return f"{self.stage}/silver/{entity}"
 
     def silver(self, entity: str) -> str:
+        """Committed silver of ``entity`` (every run's)."""
         return f"{self.root}/silver/{entity}"
 
     def quarantine(self, entity: str) -> str:
-        return f"{self.root}/quarantine/{entity}/dt={self.day}"
+        return f"{self.stage}/quarantine/{entity}/dt={self.day}"
 
     def audit(self) -> str:
-        return f"{self.root}/_audit/clean/dt={self.day}"
+        return f"{self.stage}/_audit/clean/dt={self.day}"
 
     def duplicates(self, entity: str) -> str:
         return f"{self.audit()}/duplicates/{entity}"
@@ -97,7 +108,7 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
 
 def silver_today(spark: SparkSession, lake: Lake, entity: str) -> DataFrame:
     """This run's silver rows of ``entity`` (every business date), as written."""
-    base = lake.silver(entity)
+    base = lake.silver_out(entity)
     leaves = io.glob(spark, f"{base}/dt=*/ingest_dt={lake.day}")
     if not leaves:
         return spark.createDataFrame([], silver_schema(entity))
@@ -119,7 +130,9 @@ def silver_history(
 
 
 def write_result(result: EntityResult, lake: Lake) -> None:
-    io.replace_ingest_partitions(result.silver, lake.silver(result.entity), lake.day)
+    result.silver.write.mode("overwrite").partitionBy("dt", "ingest_dt").parquet(
+        lake.silver_out(result.entity)
+    )
     io.replace_partition(result.quarantine, lake.quarantine(result.entity))
     io.replace_partition(result.duplicates, lake.duplicates(result.entity))
 
@@ -167,12 +180,17 @@ def count_results(
 
 
 def quarantined_keys(spark: SparkSession, lake: Lake, entity: str, days: int) -> DataFrame:
-    """Record keys quarantined in the last ``days`` landing dates (today included)."""
+    """Record keys quarantined in the last ``days`` landing dates (this run's included)."""
+    today = spark.read.parquet(lake.quarantine(entity)).select("record_key")
     df = io.read_parquet_or_none(spark, f"{lake.root}/quarantine/{entity}")
     if df is None:
-        return spark.createDataFrame([], "record_key string")
+        return today
     start = dt.date.fromisoformat(lake.day) - dt.timedelta(days=days)
-    return df.filter(F.col("dt") >= F.lit(start.isoformat()).cast("date")).select("record_key")
+    earlier = df.filter(
+        (F.col("dt") >= F.lit(start.isoformat()).cast("date"))
+        & (F.col("dt") != F.lit(lake.day).cast("date"))
+    )
+    return earlier.select("record_key").unionByName(today)
 
 
 def read_bronze(spark: SparkSession, lake: Lake, entity: str, rows_in: int) -> DataFrame:
@@ -218,8 +236,13 @@ def clean_all(spark: SparkSession, lake: Lake, ctx: Context, rows_in: dict[str, 
 def run_clean(
     spark: SparkSession, day: str, run_id: str, landing: str, lake_root: str
 ) -> dict[str, Any]:
-    """The whole job for one landing date; raises ReconciliationError when counts differ."""
+    """The whole job for one landing date; raises ReconciliationError when counts differ.
+
+    All or nothing: the outputs are committed to the live lake only once they reconcile
+    (:mod:`spark_jobs.lake_commit`); a failed or killed run leaves the previous state.
+    """
     lake = Lake(lake_root, day)
+    lake_commit.recover(spark, lake_root, day)
     size = io.total_bytes(spark, [f"{landing}/{e}/dt={day}" for e in schemas.ENTITIES])
     kafka = [p for e in schemas.ENTITIES for p in kafka_source.raw_paths(spark, lake_root, e, day)]
     size += batch_size.KAFKA_TO_LANDING * io.total_bytes(spark, kafka)  # Parquet ~ 1/3 of JSON
@@ -234,5 +257,7 @@ def run_clean(
         counts = count_results(spark, lake, rows_in)
     doc = reconcile.report(counts, run_id=run_id, landing_date=day)
     io.write_json(spark, f"{lake.audit()}/reconciliation.json", doc)
-    reconcile.check(counts)
+    reconcile.check(counts, outputs=lake.stage)
+    moved = lake_commit.commit(spark, lake_root, day)
+    log.info("committed %s: %d folders moved into %s", day, moved, lake_root)
     return doc

@@ -43,8 +43,11 @@ def report(counts: list[EntityCounts], *, run_id: str, landing_date: str) -> dic
     }
 
 
-def check(counts: list[EntityCounts]) -> None:
-    """Raise one clear sentence naming every entity whose counts do not balance."""
+def check(counts: list[EntityCounts], outputs: str) -> None:
+    """Raise one clear sentence naming every entity whose counts do not balance.
+
+    ``outputs``: where the run's uncommitted outputs (and this report) stay for inspection.
+    """
     bad = [c for c in counts if not c.balanced]
     if not bad:
         return
@@ -56,5 +59,7 @@ def check(counts: list[EntityCounts]) -> None:
     raise ReconciliationError(
         "Clean step does not reconcile, rows were lost or duplicated ("
         + "; ".join(parts)
-        + "); inspect lake/_audit/clean and the quarantine before rerunning."
+        + f"); nothing was committed, the lake keeps its previous state. This run's outputs "
+        f"and report are kept under {outputs} until the next run of the date: inspect them "
+        "before rerunning."
     )

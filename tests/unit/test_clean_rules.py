@@ -92,9 +92,11 @@ def test_money_rounds_half_up() -> None:
 def test_reconciliation_balances_and_names_the_broken_entity() -> None:
     good = EntityCounts("orders", 10, 10, 7, 2, 1)
     bad = EntityCounts("order_items", 10, 10, 7, 1, 1)
-    check([good])
+    check([good], outputs="lake/_staging/clean/dt=2026-03-10")
     doc = report([good, bad], run_id="r", landing_date="2026-03-10")
     assert doc["balanced"] is False
     assert doc["entities"]["orders"]["balanced"] is True
-    with pytest.raises(ReconciliationError, match="order_items: in=10"):
-        check([good, bad])
+    with pytest.raises(ReconciliationError, match="order_items: in=10") as err:
+        check([good, bad], outputs="lake/_staging/clean/dt=2026-03-10")
+    assert "nothing was committed" in str(err.value)
+    assert "lake/_staging/clean/dt=2026-03-10" in str(err.value)
