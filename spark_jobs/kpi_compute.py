@@ -21,7 +21,15 @@ from spark_jobs.kpi_sales import money, ratio
 if TYPE_CHECKING:
     from spark_jobs.kpis import Plan
 
-ORDER_COLS = ["order_id", "customer_id", "order_ts", "order_date", "country_code", "status"]
+ORDER_COLS = [
+    "order_id",
+    "customer_id",
+    "order_ts",
+    "order_date",
+    "country_code",
+    "status",
+    "total_items",
+]
 ITEM_COLS = [
     "order_id",
     "product_id",

@@ -66,9 +66,16 @@ def day_growth(rows: DataFrame, cur: str = "net_sales_usd") -> DataFrame:
 
 
 def customer_status(orders_hist: DataFrame) -> DataFrame:
-    """Live orders of identified customers with each customer's first order date."""
+    """Live orders of identified customers with each customer's first order date.
+
+    An order counts only with at least one sales line (docs/KPIS.md): silver orders carry
+    ``total_items`` over their clean lines (quantities are positive), 0 when every line was
+    quarantined, so no order-line history needs reading.
+    """
     live = orders_hist.where(
-        (F.col("status") != F.lit("cancelled")) & (F.col("customer_id") != F.lit(UNKNOWN_CUSTOMER))
+        (F.col("status") != F.lit("cancelled"))
+        & (F.col("customer_id") != F.lit(UNKNOWN_CUSTOMER))
+        & (F.col("total_items") > F.lit(0))
     ).select("order_id", "customer_id", F.col("order_date").alias("sales_date"), "country_code")
     first = live.groupBy("customer_id").agg(F.min("sales_date").alias("first_order_date"))
     return live.join(first, on="customer_id", how="inner")

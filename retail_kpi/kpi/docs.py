@@ -54,8 +54,9 @@ and loaded into PostgreSQL `mart.<table>` (readable by `bi_reader`).
   period that is missing from the lake (before the history starts, or a day never landed).
 - **Time** is UTC; a business day is a UTC calendar day; minutes and hours are UTC buckets.
 - **Customers** are identified customers only: orders of customer `UNKNOWN` count as sales
-  but not as customers. A customer is *new* in a period when their first non-cancelled
-  order in the lake falls in it.
+  but not as customers. Like orders, a customer counts only through an order with at least
+  one sales line (an order whose every line was quarantined has none). A customer is *new*
+  in a period when their first such order in the lake falls in it.
 - **Snapshots** (product category/name, customer age group) are taken from the latest
   snapshot landed on or before the day (the earliest one for days before the first).
 

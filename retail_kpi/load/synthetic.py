@@ -161,6 +161,10 @@ def write_day(lake: Path, day: dt.date, lines: int, *, customers: int = 50_000, 
             "ingest_date": line_days,
         }
     )
+    per_order = np.bincount(order_no, weights=qty, minlength=n_orders).astype(np.int32)
+    orders = orders.set_column(
+        orders.schema.get_field_index("total_items"), "total_items", pa.array(per_order)
+    )  # the KPIs count an order's customer only when it has a sales line
     _write(lake, "orders", day, orders)
     _write(lake, "order_items", day, items)
     return lines

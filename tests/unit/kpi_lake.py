@@ -23,8 +23,13 @@ def ts(day: dt.date, hms: str) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, h, m, s, tzinfo=dt.UTC)
 
 
+#: total_items of each order: the quantities of its lines below (silver orders carry them)
+ITEMS = {"O1": 3, "O2": 1, "O3": 5, "O4": 3, "O5": 1, "O6": 2, "O7": 1}
+
+
 def order(oid: str, cust: str, day: dt.date, hms: str, country: str, status: str = "completed"):
     return {
+        "total_items": ITEMS[oid],
         "order_id": oid,
         "customer_id": cust,
         "order_ts": ts(day, hms),

@@ -63,7 +63,11 @@ class Reference:
                     "ts": o["order_ts"],
                 }
             )
-        self.live_orders = [o for o in rows["orders"] if o["status"] != "cancelled"]
+        with_lines = {it["order_id"] for it in rows["order_items"]}
+        # customers count orders with at least one sales line (docs/KPIS.md)
+        self.live_orders = [
+            o for o in rows["orders"] if o["status"] != "cancelled" and o["order_id"] in with_lines
+        ]
         self.first_order: dict[str, dt.date] = {}
         for o in self.live_orders:
             c = o["customer_id"]

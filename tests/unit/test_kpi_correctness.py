@@ -105,6 +105,16 @@ def test_dataset_exercises_the_edge_cases(state):
     assert any(r["net_sales_growth_yoy"] is not None for r in months.values())
     assert any(k[1] == "Unknown" for k in ref["kpi_daily_category_sales"])
     assert any(r["days_of_supply"] is None for r in ref["kpi_inventory_daily"].values())
+    rows = kpi_dirty.build()
+    with_lines = {it["order_id"] for it in rows["order_items"]}
+    lineless = [
+        o
+        for o in rows["orders"]
+        if o["order_id"] not in with_lines
+        and o["status"] != "cancelled"
+        and o["customer_id"] != "UNKNOWN"
+    ]
+    assert lineless  # identified customers whose every line was quarantined: not counted
 
 
 def test_full_recompute_matches_reference(state):
