@@ -136,14 +136,32 @@ def _sum_key(per_entity: dict[str, Any], *keys: str) -> int | None:
     return sum(values) if values else None
 
 
+def clean_dates(day: dt.date, result: Any) -> list[dt.date]:
+    """The landing dates a clean_silver try worked on: those its operator returned
+    (``{"dates": [...]}``, a micro-batch may clean two), else the run's date."""
+    if isinstance(result, dict) and isinstance(result.get("dates"), list) and result["dates"]:
+        return [dt.date.fromisoformat(str(d)) for d in result["dates"]]
+    return [day]
+
+
 def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
-    """Rows in/out/quarantined and gate outcome of a finished task, for the run audit."""
+    """Rows in/out/quarantined/deduplicated and gate outcome of a finished task, for the
+    run audit; for clean_silver also ``entities``: one row per (landing date, entity) of
+    the reconciliation reports, as stored in ``audit.run_audit``."""
     out: dict[str, Any] = {"rows_in": None, "rows_out": None, "rows_quarantined": None}
     if task_id == "clean_silver":
-        recon = clean_reconciliation(day)
-        out["rows_in"] = _sum_key(recon, "rows_in")
-        out["rows_out"] = _sum_key(recon, "rows_clean", "rows_silver", "rows_out")
-        out["rows_quarantined"] = _sum_key(recon, "rows_quarantined")
+        rows = [
+            {"run_date": d, "entity": entity, **counts}
+            for d in clean_dates(day, result)
+            for entity, counts in sorted(clean_reconciliation(d).items())
+            if isinstance(counts, dict)
+        ]
+        per_row = {str(i): r for i, r in enumerate(rows)}
+        out["rows_in"] = _sum_key(per_row, "rows_in")
+        out["rows_out"] = _sum_key(per_row, "rows_clean", "rows_silver", "rows_out")
+        out["rows_quarantined"] = _sum_key(per_row, "rows_quarantined")
+        out["rows_deduplicated"] = _sum_key(per_row, "rows_deduplicated")
+        out["entities"] = rows
     elif task_id == "load_warehouse" and isinstance(result, dict):
         out["rows_out"] = sum(int(v) for v in result.values() if isinstance(v, int))
     if task_id.startswith("validate_") and isinstance(result, dict):

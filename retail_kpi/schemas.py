@@ -155,6 +155,24 @@ LANDING: dict[str, tuple[Column, ...]] = {
 
 ENTITIES: tuple[str, ...] = tuple(LANDING)
 
+#: Business key of each entity, the one definition: the clean job detects duplicates on
+#: it, quarantine and the simulator's manifest name records by it, Kafka messages are
+#: keyed by it, the loader and the KPIs keep one row per key (the latest landing), and the
+#: warehouse gate counts facts by it. SCD2 dimensions add ``updated_at`` (a version).
+BUSINESS_KEYS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id",),
+    "products": ("product_id",),
+    "orders": ("order_id",),
+    "order_items": ("order_id", "line_number"),
+    "shipments": ("shipment_id",),
+    "returns": ("return_id",),
+    "inventory": ("snapshot_date", "warehouse_id", "product_id"),
+    "web_sessions": ("session_id",),
+    "fx_rates": ("rate_date", "currency"),
+}
+#: Separator of multi-column keys as one string (quarantine, manifest, Kafka keys).
+KEY_SEPARATOR = "|"
+
 
 def column_names(entity: str) -> list[str]:
     return [c.name for c in LANDING[entity]]

@@ -122,9 +122,9 @@ def add_checks(df: DataFrame, checks: Iterable[Column]) -> DataFrame:
 
 def key_string(entity: str, prefix: str = "") -> Column:
     """Business key as one string (parts joined by KEY_SEPARATOR); NULL if a part is."""
-    parts = [F.col(prefix + k).cast("string") for k in rules.BUSINESS_KEYS[entity]]
+    parts = [F.col(prefix + k).cast("string") for k in schemas.BUSINESS_KEYS[entity]]
     any_null = reduce(operator.or_, [p.isNull() for p in parts])
-    return F.when(~any_null, F.concat_ws(rules.KEY_SEPARATOR, *parts))
+    return F.when(~any_null, F.concat_ws(schemas.KEY_SEPARATOR, *parts))
 
 
 def raw_key(entity: str) -> Column:
@@ -133,15 +133,15 @@ def raw_key(entity: str) -> Column:
     fields = F.split(F.col("_raw"), ",")
     csv_parts = [
         F.regexp_replace(F.try_element_at(fields, F.lit(names.index(k) + 1)), r'^\s+|\s+$|"', "")
-        for k in rules.BUSINESS_KEYS[entity]
+        for k in schemas.BUSINESS_KEYS[entity]
     ]
     json_parts = [
         F.regexp_extract(F.col("_raw"), f'"{k}"\\s*:\\s*"([^"]*)"', 1)
-        for k in rules.BUSINESS_KEYS[entity]
+        for k in schemas.BUSINESS_KEYS[entity]
     ]
     is_json = F.col("_raw").startswith("{")
-    return F.when(is_json, F.concat_ws(rules.KEY_SEPARATOR, *json_parts)).otherwise(
-        F.concat_ws(rules.KEY_SEPARATOR, *csv_parts)
+    return F.when(is_json, F.concat_ws(schemas.KEY_SEPARATOR, *json_parts)).otherwise(
+        F.concat_ws(schemas.KEY_SEPARATOR, *csv_parts)
     )
 
 

@@ -18,8 +18,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from retail_kpi import schemas
-from retail_kpi.cleaning.rules import BUSINESS_KEYS, KEY_SEPARATOR
 from retail_kpi.events.topics import MAX_MESSAGE_BYTES
+from retail_kpi.schemas import BUSINESS_KEYS, KEY_SEPARATOR
 from spark_jobs import lake_io as io
 from spark_jobs.ingest import _json_fields
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from retail_kpi import schemas
+from retail_kpi.cleaning import rules
 from spark_jobs.common import silver_schema
 
 TOUCHED_DIR = "_touched"
@@ -46,7 +48,25 @@ def read_silver(
         empty = T.StructType([T.StructField(c, fields[c], True) for c in columns])
         return spark.createDataFrame([], empty)
     df = spark.read.option("basePath", str(base)).parquet(*[str(p) for p in paths])
+    if entity not in rules.SNAPSHOTS and any(_landings(p) > 1 for p in paths):
+        df = latest_landing(df, entity)
     return df.select(*[F.col(c).cast(fields[c]).alias(c) for c in columns])
+
+
+def _landings(day_dir: Path) -> int:
+    return sum(1 for p in day_dir.glob("ingest_dt=*") if _has_parquet(p))
+
+
+def latest_landing(df: DataFrame, entity: str) -> DataFrame:
+    """One row per business key: the copy of the latest landing date (``ingest_dt``).
+
+    A record landed again later (a re-delivery, a correction) is in silver once per landing
+    date; the loader keeps the latest copy (``retail_kpi.load.silver``) and so do the KPIs.
+    Only needed when a business date has several landing dates, which the caller checks.
+    """
+    keys = [F.col(k) for k in schemas.BUSINESS_KEYS[entity]]
+    latest = Window.partitionBy(*keys).orderBy(F.col("ingest_dt").desc())
+    return df.withColumn("_n", F.row_number().over(latest)).where(F.col("_n") == 1).drop("_n")
 
 
 def read_snapshots(

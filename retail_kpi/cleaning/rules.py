@@ -11,18 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 # ---- keys and dates -----------------------------------------------------------------
 
-#: Business key of each entity: duplicates are detected on it, quarantine rows show it.
-BUSINESS_KEYS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id",),
-    "products": ("product_id",),
-    "orders": ("order_id",),
-    "order_items": ("order_id", "line_number"),
-    "shipments": ("shipment_id",),
-    "returns": ("return_id",),
-    "inventory": ("snapshot_date", "warehouse_id", "product_id"),
-    "web_sessions": ("session_id",),
-    "fx_rates": ("rate_date", "currency"),
-}
 #: Snapshot entities: partitioned by landing date, newest ``updated_at`` wins a key tie.
 SNAPSHOTS: tuple[str, ...] = ("customers", "products", "fx_rates")
 #: Order in which the job cleans entities (lookups before the records that use them).
@@ -37,8 +25,6 @@ CLEAN_ORDER: tuple[str, ...] = (
     "inventory",
     "web_sessions",
 )
-#: Separator of multi-column record keys in quarantine and audit rows.
-KEY_SEPARATOR = "|"
 
 #: Records whose business date is older than this many days before the landing date are
 #: rejected (INVALID_VALUE); younger ones are late arrivals routed to their own date.

@@ -6,7 +6,7 @@ topic ``<RETAIL_KAFKA_TOPIC_PREFIX>E`` (default ``retail.E``):
 * **value**: one JSON object with exactly the entity's landing columns
   (:data:`retail_kpi.schemas.LANDING`), every value a JSON string or ``null`` — the same
   text as one line of a JSON-lines landing file;
-* **key**: the record's business key (:data:`retail_kpi.cleaning.rules.BUSINESS_KEYS`,
+* **key**: the record's business key (:data:`retail_kpi.schemas.BUSINESS_KEYS`,
   columns joined by ``|``), so every version of a record lands in one partition;
 * **timestamp**: when the record arrived at the source (event time, UTC). Its UTC date is
   the record's *ingest date*, the Kafka analogue of a landing file's ``dt=`` folder; the
@@ -18,9 +18,8 @@ source's daily snapshot at the start of the day, transactional ones as they happ
 
 from __future__ import annotations
 
-from retail_kpi.cleaning.rules import BUSINESS_KEYS, KEY_SEPARATOR
 from retail_kpi.config import env
-from retail_kpi.schemas import ENTITIES
+from retail_kpi.schemas import BUSINESS_KEYS, ENTITIES, KEY_SEPARATOR
 
 #: Partitions of a topic the simulator creates (a real source decides its own).
 DEFAULT_PARTITIONS = 3

@@ -16,20 +16,7 @@ import pyarrow.compute as pc
 
 from retail_kpi.generate import defects as d
 from retail_kpi.generate import fmt, mutate, render
-
-#: How the manifest names a record of each entity.
-KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id",),
-    "products": ("product_id",),
-    "orders": ("order_id",),
-    "order_items": ("order_id", "line_number"),
-    "shipments": ("shipment_id",),
-    "returns": ("return_id",),
-    "inventory": ("snapshot_date", "warehouse_id", "product_id"),
-    "web_sessions": ("session_id",),
-    "fx_rates": ("rate_date", "currency"),
-}
-KEY_SEPARATOR = "|"
+from retail_kpi.schemas import BUSINESS_KEYS, KEY_SEPARATOR
 
 
 @dataclass
@@ -40,7 +27,7 @@ class Built:
 
 def _keys(columns: dict[str, fmt.Col], entity: str, rows: np.ndarray) -> list[str]:
     idx = fmt.arrow(rows)
-    parts = [columns[c].take(idx).to_pylist() for c in KEY_COLUMNS[entity]]
+    parts = [columns[c].take(idx).to_pylist() for c in BUSINESS_KEYS[entity]]
     return [KEY_SEPARATOR.join(p) for p in zip(*parts, strict=True)]
 
 

@@ -23,14 +23,13 @@ import numpy as np
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from retail_kpi.cleaning.rules import KEY_SEPARATOR
 from retail_kpi.config import settings
 from retail_kpi.events import topics
 from retail_kpi.generate.core import generate_day
 from retail_kpi.generate.defects import DefectRates
 from retail_kpi.generate.rand import rng
 from retail_kpi.generate.writer import write_json
-from retail_kpi.schemas import ENTITIES, column_names
+from retail_kpi.schemas import ENTITIES, KEY_SEPARATOR, column_names
 
 #: Published as the source's daily snapshot at 00:00:00 of the day.
 REFERENCE_ENTITIES = ("customers", "products", "inventory", "fx_rates")

@@ -146,8 +146,8 @@ def _write_audit(
             insert into audit.run_audit (run_id, task, entity, run_date, rows_in,
                 rows_deduplicated, rows_loaded, status, started_at, finished_at, details)
             values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb)
-            on conflict (run_id, task, entity) do update set
-                run_date = excluded.run_date, rows_in = excluded.rows_in,
+            on conflict (run_id, task, entity, run_date) do update set
+                rows_in = excluded.rows_in,
                 rows_deduplicated = excluded.rows_deduplicated, rows_loaded = excluded.rows_loaded,
                 status = excluded.status, started_at = excluded.started_at,
                 finished_at = excluded.finished_at, details = excluded.details

@@ -13,19 +13,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retail_kpi.config import Settings
-from retail_kpi.schemas import SILVER
+from retail_kpi.schemas import BUSINESS_KEYS, SILVER
 
+#: SCD2 dimensions: every ``updated_at`` of a key is a version the loader keeps.
+SCD2: tuple[str, ...] = ("customers", "products")
 #: Natural key of each silver entity: duplicates across landing dates are resolved on it.
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id", "updated_at"),
-    "products": ("product_id", "updated_at"),
-    "orders": ("order_id",),
-    "order_items": ("order_id", "line_number"),
-    "shipments": ("shipment_id",),
-    "returns": ("return_id",),
-    "inventory": ("snapshot_date", "warehouse_id", "product_id"),
-    "web_sessions": ("session_id",),
-    "fx_rates": ("rate_date", "currency"),
+    e: (*keys, *(("updated_at",) if e in SCD2 else ())) for e, keys in BUSINESS_KEYS.items()
 }
 _ROW_BITS = 32
 

@@ -29,12 +29,13 @@ LOG_PREFIX = "RUN_AUDIT"
 _UPSERT = """
 insert into audit.task_run as t (
     dag_id, run_id, task_id, map_index, try_number, retry_number, run_type, business_date,
-    state, started_at, finished_at, rows_in, rows_out, rows_quarantined, validation_outcome,
-    error, details
+    state, started_at, finished_at, rows_in, rows_out, rows_quarantined, rows_deduplicated,
+    validation_outcome, error, details
 ) values (
     %(dag_id)s, %(run_id)s, %(task_id)s, %(map_index)s, %(try_number)s, %(retry_number)s,
     %(run_type)s, %(business_date)s, %(state)s, %(started_at)s, %(finished_at)s, %(rows_in)s,
-    %(rows_out)s, %(rows_quarantined)s, %(validation_outcome)s, %(error)s, %(details)s
+    %(rows_out)s, %(rows_quarantined)s, %(rows_deduplicated)s, %(validation_outcome)s,
+    %(error)s, %(details)s
 )
 on conflict (dag_id, run_id, task_id, map_index, try_number) do update set
     retry_number = excluded.retry_number,
@@ -45,9 +46,29 @@ on conflict (dag_id, run_id, task_id, map_index, try_number) do update set
     rows_in = excluded.rows_in,
     rows_out = excluded.rows_out,
     rows_quarantined = excluded.rows_quarantined,
+    rows_deduplicated = excluded.rows_deduplicated,
     validation_outcome = excluded.validation_outcome,
     error = excluded.error,
     details = excluded.details
+"""
+
+#: The clean task's per-entity counts (``pipeline.task_summary``'s ``entities``).
+_UPSERT_ENTITY = """
+insert into audit.run_audit (
+    run_id, task, entity, run_date, rows_in, rows_clean, rows_quarantined, rows_deduplicated,
+    status, started_at, finished_at
+) values (
+    %(run_id)s, 'clean', %(entity)s, %(run_date)s, %(rows_in)s, %(rows_clean)s,
+    %(rows_quarantined)s, %(rows_deduplicated)s, 'success', %(started_at)s, %(finished_at)s
+)
+on conflict (run_id, task, entity, run_date) do update set
+    rows_in = excluded.rows_in,
+    rows_clean = excluded.rows_clean,
+    rows_quarantined = excluded.rows_quarantined,
+    rows_deduplicated = excluded.rows_deduplicated,
+    status = excluded.status,
+    started_at = excluded.started_at,
+    finished_at = excluded.finished_at
 """
 
 
@@ -68,6 +89,7 @@ class TaskRecord:
     rows_in: int | None = None
     rows_out: int | None = None
     rows_quarantined: int | None = None
+    rows_deduplicated: int | None = None
     validation_outcome: str | None = None
     error: str | None = None
     details: dict[str, Any] | None = None
@@ -147,8 +169,14 @@ def record_from_context(context: Any, state: str) -> TaskRecord:
     )
 
 
-def write(record: TaskRecord, url: str | None = None) -> bool:
-    """Log the record as one line, then upsert it; False when the database was unreachable."""
+def write(
+    record: TaskRecord, url: str | None = None, entities: list[dict[str, Any]] | None = None
+) -> bool:
+    """Log the record as one line, then upsert it; False when the database was unreachable.
+
+    ``entities``: per-entity counts of a clean try, upserted into ``audit.run_audit`` in the
+    same transaction.
+    """
     log.info("%s %s", LOG_PREFIX, json.dumps(asdict(record), sort_keys=True, default=str))
     import psycopg
     from psycopg.types.json import Jsonb
@@ -160,6 +188,20 @@ def write(record: TaskRecord, url: str | None = None) -> bool:
     try:
         with connection(url or settings().warehouse_url) as conn, conn.transaction():
             conn.execute(_UPSERT, row)
+            for counts in entities or []:
+                conn.execute(
+                    _UPSERT_ENTITY,
+                    {
+                        "rows_in": None,
+                        "rows_clean": None,
+                        "rows_quarantined": None,
+                        "rows_deduplicated": None,
+                        **counts,
+                        "run_id": record.run_id,
+                        "started_at": record.started_at,
+                        "finished_at": record.finished_at,
+                    },
+                )
     except (psycopg.Error, WarehouseError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         log.warning("run audit not stored in the warehouse (%s); the line above has it", first)
@@ -167,9 +209,11 @@ def write(record: TaskRecord, url: str | None = None) -> bool:
     return True
 
 
-def _finish(context: Any, state: str) -> TaskRecord:
+def _finish(context: Any, state: str) -> tuple[TaskRecord, list[dict[str, Any]]]:
+    """The try's record, and (clean_silver) its per-entity counts for ``audit.run_audit``."""
     from retail_kpi.pipeline import task_summary
 
+    entities: list[dict[str, Any]] = []
     record = record_from_context(context, state)
     record.finished_at = _now()
     exc = context.get("exception")
@@ -181,6 +225,8 @@ def _finish(context: Any, state: str) -> TaskRecord:
         record.rows_in = summary.get("rows_in")
         record.rows_out = summary.get("rows_out")
         record.rows_quarantined = summary.get("rows_quarantined")
+        record.rows_deduplicated = summary.get("rows_deduplicated")
+        entities = summary.get("entities", [])
         record.validation_outcome = summary.get("validation_outcome")
         record.details = result if isinstance(result, dict) else None
     elif exc is not None:
@@ -188,7 +234,7 @@ def _finish(context: Any, state: str) -> TaskRecord:
         record.error = text.splitlines()[0][:500]
         if type(exc).__name__ == "QualityGateFailed":
             record.validation_outcome = "failed"
-    return record
+    return record, entities
 
 
 def _safe(fn: Any) -> Any:
@@ -217,22 +263,23 @@ def task_started(context: Any) -> None:
 @_safe
 def task_succeeded(context: Any) -> None:
     """``on_success_callback``."""
-    write(_finish(context, "success"))
+    record, entities = _finish(context, "success")
+    write(record, entities=entities)
 
 
 @_safe
 def task_retried(context: Any) -> None:
     """``on_retry_callback``: this try failed, Airflow will try again (no alert)."""
-    write(_finish(context, "up_for_retry"))
+    write(_finish(context, "up_for_retry")[0])
 
 
 @_safe
 def task_failed(context: Any) -> None:
     """``on_failure_callback``: the final try failed."""
-    write(_finish(context, "failed"))
+    write(_finish(context, "failed")[0])
 
 
 @_safe
 def task_skipped(context: Any) -> None:
     """``on_skipped_callback`` (dry runs skip the warehouse tasks)."""
-    write(_finish(context, "skipped"))
+    write(_finish(context, "skipped")[0])

@@ -19,6 +19,7 @@ from psycopg import sql
 from retail_kpi.config import Settings
 from retail_kpi.quality.batch import Batch
 from retail_kpi.quality.frames import touched
+from retail_kpi.schemas import BUSINESS_KEYS
 from retail_kpi.warehouse.db import connection
 
 
@@ -37,15 +38,16 @@ class FactSource:
         self.keys, self.companions = keys, companions
 
 
-FACTS: tuple[FactSource, ...] = (
-    FactSource("fct_order_line", "order_date", "order_items", ("order_id", "line_number"),
-               ("orders",)),
-    FactSource("fct_return", "return_date", "returns", ("return_id",)),
-    FactSource("fct_shipment", "order_date", "shipments", ("shipment_id",)),
-    FactSource("fct_inventory_daily", "snapshot_date", "inventory",
-               ("snapshot_date", "country_code", "warehouse_id", "product_id")),
-    FactSource("fct_web_session", "session_date", "web_sessions", ("session_id",)),
-)  # fmt: skip
+FACTS: tuple[FactSource, ...] = tuple(
+    FactSource(table, date_column, entity, BUSINESS_KEYS[entity], companions)
+    for table, date_column, entity, companions in (
+        ("fct_order_line", "order_date", "order_items", ("orders",)),
+        ("fct_return", "return_date", "returns", ()),
+        ("fct_shipment", "order_date", "shipments", ()),
+        ("fct_inventory_daily", "snapshot_date", "inventory", ()),
+        ("fct_web_session", "session_date", "web_sessions", ()),
+    )
+)
 
 
 def _parquet(folder: Path) -> list[Path]:

@@ -119,6 +119,44 @@ def test_counts_reconcile_generated_equals_loaded_plus_quarantined(pipeline_env,
     assert generated == loaded + quarantined + deduplicated
 
 
+def test_the_warehouse_audit_has_the_clean_counts_per_entity(pipeline_env, first_run):
+    """audit.run_audit: one 'clean' row per entity with the counts, checked against the
+    landing file and the quarantine counted here; task_run/v_dag_run add up."""
+    data = Path(pipeline_env["RETAIL_DATA_DIR"])
+    landing = data / "landing" / "order_items" / f"dt={DIRTY_DAY}" / "order_items.csv"
+    q_dir = data / "lake" / "quarantine" / "order_items" / f"dt={DIRTY_DAY}"
+    with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
+        entities = conn.execute(
+            "select entity, rows_in, rows_clean, rows_quarantined, rows_deduplicated"
+            " from audit.run_audit where task = 'clean' and run_date = %s order by entity",
+            (DIRTY_DAY,),
+        ).fetchall()
+        (loaded,) = conn.execute(
+            "select count(*) from dw.fct_order_line where ingest_date = %s", (DIRTY_DAY,)
+        ).fetchone()
+        task = conn.execute(
+            "select rows_in, rows_out, rows_quarantined, rows_deduplicated from audit.task_run"
+            " where dag_id = 'retail_daily' and task_id = 'clean_silver' and state = 'success'"
+            " and business_date = %s",
+            (DIRTY_DAY,),
+        ).fetchall()
+        runs = conn.execute(
+            "select rows_ingested, rows_clean, rows_quarantined, rows_deduplicated"
+            " from audit.v_dag_run where dag_id = 'retail_daily' and business_date = %s",
+            (DIRTY_DAY,),
+        ).fetchall()
+    by_entity = {e: counts for e, *counts in entities}
+    assert set(by_entity) >= {"orders", "order_items", "customers", "products", "inventory"}
+    rows_in, clean, quarantined, deduplicated = by_entity["order_items"]
+    assert rows_in == _raw_records(landing)
+    assert quarantined == ds.dataset(q_dir, format="parquet").count_rows()
+    assert clean == loaded
+    assert rows_in == clean + quarantined + deduplicated and deduplicated > 0
+    assert task and all(r[0] == r[1] + r[2] + r[3] for r in task)
+    assert task[-1][0] == sum(c[0] for c in by_entity.values())
+    assert runs and all(r[0] == r[1] + r[2] + r[3] for r in runs)
+
+
 def test_rerun_of_the_same_date_leaves_identical_tables(pipeline_env, first_run):
     run_dag(pipeline_env, DIRTY_DAY)
     with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:

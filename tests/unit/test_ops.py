@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -136,30 +137,51 @@ def test_known_secrets_include_the_generated_passwords(clean_env, tmp_path):
     assert "su-secret-1" in secrets.known_secrets()
 
 
-def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
-    recon = tmp_path / "lake" / "_audit" / "clean" / "dt=2026-03-02" / "reconciliation.json"
+def _report(lake: Path, day: str, entities: dict[str, tuple[int, int, int, int]]) -> None:
+    recon = lake / "_audit" / "clean" / f"dt={day}" / "reconciliation.json"
     recon.parent.mkdir(parents=True)
-    recon.write_text(
-        json.dumps(
-            {
-                "balanced": True,
-                "entities": {
-                    "orders": {"rows_in": 10, "rows_clean": 8, "rows_quarantined": 1},
-                    "order_items": {"rows_in": 20, "rows_clean": 19, "rows_quarantined": 1},
-                },
-            }
-        )
+    names = ("rows_in", "rows_clean", "rows_quarantined", "rows_deduplicated")
+    doc = {
+        "balanced": True,
+        "entities": {e: dict(zip(names, c, strict=True)) for e, c in entities.items()},
+    }
+    recon.write_text(json.dumps(doc))
+
+
+def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
+    _report(
+        tmp_path / "lake", "2026-03-02", {"orders": (10, 8, 1, 1), "order_items": (20, 19, 1, 0)}
     )
     day = dt.date(2026, 3, 2)
-    assert pipeline.task_summary("clean_silver", day, None) == {
+    summary = pipeline.task_summary("clean_silver", day, None)
+    assert {k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined")} == {
         "rows_in": 30,
         "rows_out": 27,
         "rows_quarantined": 2,
     }
+    assert summary["rows_deduplicated"] == 1
+    assert [(r["entity"], r["rows_in"], r["rows_deduplicated"]) for r in summary["entities"]] == [
+        ("order_items", 20, 0),
+        ("orders", 10, 1),
+    ]
     wait = pipeline.task_summary("wait_for_landing", day, {"files": {"orders": 2}})
     assert wait == {"rows_in": None, "rows_out": None, "rows_quarantined": None}
     gate = pipeline.task_summary("validate_silver", day, {"outcome": "warned"})
     assert gate["validation_outcome"] == "warned"
+
+
+def test_a_clean_of_two_dates_is_summed_and_listed_per_date(clean_env, tmp_path):
+    """A micro-batch's clean_silver returns the dates it cleaned; each report counts."""
+    _report(tmp_path / "lake", "2026-03-02", {"orders": (5, 4, 1, 0)})
+    _report(tmp_path / "lake", "2026-03-03", {"orders": (7, 5, 0, 2)})
+    result = {"dates": ["2026-03-02", "2026-03-03"]}
+    summary = pipeline.task_summary("clean_silver", dt.date(2026, 3, 3), result)
+    assert (summary["rows_in"], summary["rows_out"]) == (12, 9)
+    assert (summary["rows_quarantined"], summary["rows_deduplicated"]) == (1, 2)
+    assert [(r["run_date"], r["rows_clean"]) for r in summary["entities"]] == [
+        (dt.date(2026, 3, 2), 4),
+        (dt.date(2026, 3, 3), 5),
+    ]
 
 
 def test_landing_is_not_ready_until_the_done_marker_exists(clean_env, tmp_path):
