@@ -169,7 +169,7 @@ def clean_returns(bronze: DataFrame, ctx: Context) -> EntityResult:
             C.check(
                 F.col("_product_found").isNull(),
                 "ORPHAN_KEY",
-                "product_id not in the product snapshot",
+                "product_id never seen in a product snapshot",
             ),
             C.check(
                 F.col("return_ts") < F.col("order_ts"), "INVALID_VALUE", "returned before ordered"
@@ -237,7 +237,7 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
             C.check(
                 F.col("_product_found").isNull(),
                 "ORPHAN_KEY",
-                "product_id not in the product snapshot",
+                "product_id never seen in a product snapshot",
             )
         ],
     )

@@ -70,6 +70,25 @@ def known_rates(today: DataFrame, history: DataFrame | None) -> DataFrame:
     return union.withColumn("_rn", F.row_number().over(w)).filter(F.col("_rn") == 1).select(*cols)
 
 
+def known_versions(
+    today: DataFrame, history: DataFrame | None, key: str, columns: list[str]
+) -> DataFrame:
+    """One row per ``key`` known to the lake: today's clean snapshot row, else the latest
+    version (``updated_at``) of an earlier landing's silver.
+
+    A record quarantined today (a stray byte, a bad price) keeps resolving through the
+    version the warehouse's dimension still has current, so its order lines, inventory
+    and orders are not orphaned by one bad snapshot row.
+    """
+    cols = [key, *columns]
+    frames = [today.select(*cols, F.lit(0).alias("_prio"), "updated_at")]
+    if history is not None:
+        frames.append(history.select(*cols, F.lit(1).alias("_prio"), "updated_at"))
+    w = Window.partitionBy(key).orderBy(F.col("_prio"), F.col("updated_at").desc())
+    union = C.union_all(frames)
+    return union.withColumn("_rn", F.row_number().over(w)).filter(F.col("_rn") == 1).select(*cols)
+
+
 def clean_products(bronze: DataFrame, ctx: Context) -> EntityResult:
     """Catalogue snapshot; prices must be positive and plausible."""
     fields = {

@@ -250,7 +250,7 @@ def clean_order_items(bronze: DataFrame, ctx: Context) -> EntityResult:
             C.check(
                 F.col("_product_found").isNull(),
                 "ORPHAN_KEY",
-                "product_id not in the product snapshot",
+                "product_id never seen in a product snapshot",
             ),
             C.check(_absurd_price(), "ABSURD_PRICE", _ABSURD_RULE),
             *orphan_checks(

@@ -213,8 +213,18 @@ def clean_all(spark: SparkSession, lake: Lake, ctx: Context, rows_in: dict[str, 
     ctx.lookups["fx"] = clean_reference.known_rates(
         fx_today, silver_history(spark, lake, "fx_rates", None)
     )
-    ctx.lookups["products"] = done(clean_reference.clean_products(bronze["products"], ctx))
-    ctx.lookups["customers"] = done(clean_reference.clean_customers(bronze["customers"], ctx))
+    ctx.lookups["products"] = clean_reference.known_versions(
+        done(clean_reference.clean_products(bronze["products"], ctx)),
+        silver_history(spark, lake, "products", None),
+        "product_id",
+        ["list_price_usd", "manufacturing_price_usd"],
+    )
+    ctx.lookups["customers"] = clean_reference.known_versions(
+        done(clean_reference.clean_customers(bronze["customers"], ctx)),
+        silver_history(spark, lake, "customers", None),
+        "customer_id",
+        [],
+    )
     stage = clean_sales.prepare_orders(bronze["orders"], ctx)
     items = done(clean_sales.clean_order_items(bronze["order_items"], ctx))
     done(clean_sales.finish_orders(stage, items, ctx))
