@@ -13,7 +13,9 @@ we read each file as text and validate every line ourselves with built-in functi
 A line that fails keeps its parsed columns NULL and gets a ``_parse_error``; clean sends it
 to quarantine as MALFORMED_LINE. Line numbers are physical line numbers (header = 1),
 computed from each file split's first row id so they stay right when a big file is split.
-Records must not contain raw newlines (the generator quotes but never embeds them).
+Only a line feed ends a record (CRLF endings are read as LF): a carriage return inside a
+field stays in its value, as the landing gate sees it. Records must not contain raw line
+feeds, quoted or not (the generator never embeds them).
 """
 
 from __future__ import annotations
@@ -48,9 +50,10 @@ def read_lines(spark: SparkSession, files: list[str]) -> DataFrame:
         return spark.createDataFrame([], schema)
     return (
         spark.read.format("text")
+        .option("lineSep", "\n")  # Hadoop's default also ends a line at a bare CR
         .load(files)
         .select(
-            F.col("value"),
+            F.rtrim(F.col("value"), F.lit("\r")).alias("value"),  # CRLF endings
             F.col("_metadata.file_path").alias("_path"),
             F.col("_metadata.file_block_start").alias("_block"),
             F.monotonically_increasing_id().alias("_mid"),

@@ -67,10 +67,18 @@ def _as_text(table: pa.Table) -> pd.DataFrame:
     )
 
 
+#: Stands in for a carriage return inside a record while Arrow parses it (Arrow ends a row
+#: at a bare CR; the ingest ends records at LF only and keeps the CR in the value).
+_CR_STAND_IN = "\x1e"
+
+
 def _parse_records(records: pa.Array, names: list[str]) -> pa.Table:
     """Well-formed CSV records (one per element) as a table of text columns ``names``."""
     if not len(records):
         return pa.table({n: pa.array([], pa.string()) for n in names})
+    if pc.any(pc.match_substring(records, "\r")).as_py():
+        table = _parse_records(pc.replace_substring(records, "\r", _CR_STAND_IN), names)
+        return pa.table({n: pc.replace_substring(table[n], _CR_STAND_IN, "\r") for n in names})
     lines = pa.LargeListArray.from_arrays(pa.array([0, len(records)], pa.int64()), records)
     text = pc.binary_join(lines, pa.scalar("\n", pa.large_string()))[0]
     del lines

@@ -60,6 +60,28 @@ def test_malformed_lines_are_caught_whole_never_padded(spark: SparkSession, tmp_
     assert {r._source_file for r in bronze.collect()} == {f"{FX}/dt={DAY}/{FX}.csv"}
 
 
+def test_only_a_line_feed_ends_a_record(spark: SparkSession, tmp_path: Path) -> None:
+    """A bare CR inside a field stays in its record (it used to split it in two malformed
+    fragments); CRLF endings are read as LF; a last line without a newline counts."""
+    path = tmp_path / FX / f"dt={DAY}" / f"{FX}.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        b"rate_date,currency,usd_per_unit\r\n"
+        b"2026-03-10,U\rSD,1\r\n"
+        b'2026-03-10,"C\rAD",0.75\r\n'
+        b"2026-03-10,EUR,1.1"
+    )
+    bronze, rows_in = _ingest(spark, path)
+    assert rows_in == 3
+    got = bronze.select("currency", "usd_per_unit", "_source_line", "_parse_error", "_raw")
+    expected = [
+        Row("U\rSD", "1", 2, None, "2026-03-10,U\rSD,1"),
+        Row("C\rAD", "0.75", 3, None, '2026-03-10,"C\rAD",0.75'),
+        Row("EUR", "1.1", 4, None, "2026-03-10,EUR,1.1"),
+    ]
+    assertDataFrameEqual(got, expected)
+
+
 def test_line_numbers_survive_file_splits(spark: SparkSession, tmp_path: Path) -> None:
     rows = [[DAY, f"C{i:03d}", str(i)] for i in range(200)]
     path = write_landing(tmp_path, FX, DAY, rows)

@@ -53,6 +53,18 @@ def test_landing_keeps_every_physical_line_and_flags_the_broken_ones(tmp_path: P
     ]
 
 
+def test_landing_record_with_a_bare_carriage_return_is_one_row(tmp_path: Path) -> None:
+    """Only a line feed ends a record, as in the Spark ingest (CRLF endings included)."""
+    header = ",".join(schemas.column_names("fx_rates")).encode()
+    raw = header + b'\r\n2026-01-05,U\rSD,1\r\n2026-01-05,"C\rAD",0.73\r\n2026-01-05,EUR,1.1\r\n'
+    write(tmp_path / "landing/fx_rates/dt=2026-01-05/fx_rates.csv", raw)
+
+    frame, _ = frames.read_landing(settings(tmp_path), "fx_rates", DAY)
+
+    assert frame["usd_per_unit"].tolist() == ["1", "0.73", "1.1"]
+    assert frame[frames.PARSE_ERROR].isna().all()
+
+
 def test_missing_landing_file_is_an_empty_frame_with_contract_columns(tmp_path: Path) -> None:
     frame, where = frames.read_landing(settings(tmp_path), "orders", DAY)
     assert frame.empty and where.endswith("orders/dt=2026-01-05")
