@@ -91,11 +91,7 @@ def order_header(ctx: KeyContext, day: dt.date, read: Reader) -> tuple[IdIndex, 
 
 
 def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) -> pa.Table:
-    """fct_order_line: items joined to their order (customer, channel, status, rate).
-
-    ``_order_idx`` (the line's row in the day's orders, never copied) lets the KPI
-    count distinct orders on integers rather than strings.
-    """
+    """fct_order_line: items joined to their order (customer, channel, status, rate)."""
     order_ids, header = order_header(ctx, day, read)
     position = order_ids.positions(items["order_id"])
     o = header.take(position)
@@ -129,7 +125,6 @@ def order_lines(ctx: KeyContext, day: dt.date, items: pa.Table, read: Reader) ->
             "fx_usd_per_unit": o["fx_usd_per_unit"],
             "is_late": _is_late(items, "order_date"),
             "ingest_date": items["ingest_date"],
-            "_order_idx": pc.fill_null(position, -1),
         }
     )
 

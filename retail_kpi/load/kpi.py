@@ -1,77 +1,18 @@
-"""KPI tables in ``mart``: the daily sales KPI, and a generic idempotent Parquet loader."""
+"""An idempotent Parquet loader for the KPI tables in ``mart`` (one table, one date)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import psycopg
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from psycopg import sql
 
 from retail_kpi.load.copy import copy_table
-from retail_kpi.load.keys import CodeMap
 from retail_kpi.load.silver import parquet_files, read_files
 from retail_kpi.warehouse.db import WarehouseError, xact_lock
-
-_CENT = Decimal("0.01")
-_SUMS = (
-    "quantity",
-    "gross_amount_usd",
-    "discount_amount_usd",
-    "net_amount_usd",
-    "cogs_amount_usd",
-    "profit_amount_usd",
-)
-
-
-def daily_sales_rows(lines: pa.Table, countries: CodeMap) -> list[tuple[object, ...]]:
-    """mart.kpi_daily_sales rows from fct_order_line rows (cancelled orders excluded).
-
-    Computed from the very rows being COPYed into the fact, so no second scan of the
-    day is needed; average order value = net sales / orders, rounded half-up.
-    """
-    live = lines.filter(pc.not_equal(lines["order_status"], "cancelled"))
-    if live.num_rows == 0:
-        return []
-    order = "_order_idx" if "_order_idx" in live.column_names else "order_id"
-    grouped = live.group_by(["order_date", "country_key"], use_threads=False).aggregate(
-        [(order, "count_distinct"), *((c, "sum") for c in _SUMS)]
-    )
-    code_of = dict(zip(countries.keys.tolist(), countries.codes.to_pylist(), strict=True))
-    rows = []
-    for r in grouped.to_pylist():
-        orders, net = r[f"{order}_count_distinct"], r["net_amount_usd_sum"]
-        rows.append(
-            (
-                r["order_date"],
-                code_of.get(r["country_key"], "UNKNOWN"),
-                orders,
-                *(r[f"{c}_sum"] for c in _SUMS),
-                (net / orders).quantize(_CENT, ROUND_HALF_UP),
-            )
-        )
-    return rows
-
-
-def replace_daily_sales(
-    conn: psycopg.Connection, days: list[dt.date], rows: list[tuple[object, ...]]
-) -> int:
-    """Replace mart.kpi_daily_sales for ``days`` (inside the caller's transaction)."""
-    if not days:
-        return 0
-    with conn.cursor() as cur:
-        cur.execute("delete from mart.kpi_daily_sales where sales_date = any(%s)", (days,))
-        cur.executemany(
-            "insert into mart.kpi_daily_sales (sales_date, country_code, orders, units,"
-            " gross_sales_usd, discount_usd, net_sales_usd, cogs_usd, profit_usd,"
-            " avg_order_value_usd) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            rows,
-        )
-    return len(rows)
 
 
 def _table_columns(conn: psycopg.Connection, schema: str, name: str) -> list[str]:

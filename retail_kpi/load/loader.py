@@ -3,8 +3,9 @@
 One transaction per landing date, serialised by advisory locks (on the date, and on
 the dimensions since SCD2 recomputation must not interleave): merge the customer and
 product snapshots (SCD2), rebuild each fact day touched by the date from *all* its
-silver rows (late rows included), refresh ``kpi_daily_sales``, replace every catalogue
-KPI table's dates the KPI job recomputed (:mod:`retail_kpi.kpi.load`), record the audit.
+silver rows (late rows included), replace every catalogue KPI table's dates the KPI job
+recomputed (:mod:`retail_kpi.kpi.load`; the KPIs are computed once, by the Spark job),
+record the audit.
 A rerun writes the same rows; a crash at any point leaves the previous state (and no
 audit row saying success).
 """
@@ -25,7 +26,7 @@ import pyarrow.compute as pc
 
 from retail_kpi import config
 from retail_kpi.kpi import load as kpi_tables
-from retail_kpi.load import dims, kpi, partitions, silver
+from retail_kpi.load import dims, partitions, silver
 from retail_kpi.load.copy import copy_table
 from retail_kpi.load.facts import FACTS, ORDER_HEADER, FactSpec, KeyContext
 from retail_kpi.warehouse.db import WarehouseError, connection, xact_lock
@@ -91,10 +92,9 @@ def _load_fact_days(
     spec: FactSpec,
     days: list[dt.date],
     ctx: KeyContext,
-) -> tuple[EntityCounts, list[partitions.StagedDay], list[tuple[object, ...]]]:
-    """Stage every touched day of one fact; returns counts, staged days and KPI rows."""
+) -> tuple[EntityCounts, list[partitions.StagedDay]]:
+    """Stage every touched day of one fact; returns counts and staged days."""
     counts, staged = EntityCounts(), []
-    sales: list[tuple[object, ...]] = []
 
     @functools.cache
     def read(entity: str, d: dt.date) -> pa.Table:
@@ -103,30 +103,22 @@ def _load_fact_days(
 
     for d in days:
         stats = silver.SliceStats()
-        done: list[pa.Table] = []
 
-        def transformed(
-            d: dt.date = d, stats: silver.SliceStats = stats, done: list[pa.Table] = done
-        ) -> Iterator[pa.Table]:
+        def transformed(d: dt.date = d, stats: silver.SliceStats = stats) -> Iterator[pa.Table]:
             # Each slice is read and transformed while the server parses the previous one.
             for part in silver.slices(s, spec.entity, d, TRANSFORM_ROWS, stats):
                 _check_dates(spec, d, part.num_rows, part[spec.date_column])
-                rows = spec.transform(ctx, d, part, read)
-                done.append(rows)
-                yield rows
+                yield spec.transform(ctx, d, part, read)
 
         target = partitions.create_staged_day(conn, spec.table, spec.date_column, d)
         counts.rows_loaded += copy_table(conn, target.staged, transformed(), freeze=True)
         staged.append(target)
-        if spec.table == "fct_order_line" and done:
-            rows = pa.concat_tables(done, promote_options="permissive")
-            sales += kpi.daily_sales_rows(rows, ctx.countries)
         counts.rows_in += stats.rows_in
         counts.rows_deduplicated += stats.duplicates
         counts.days.append(d.isoformat())
         read.cache_clear()
         ctx.cache.clear()
-    return counts, staged, sales
+    return counts, staged
 
 
 def _write_audit(
@@ -178,8 +170,8 @@ def _load_kpi_tables(
     """
     if not kpi_tables.touched_file(s.kpi_dir, day).exists():
         log.warning(
-            "no KPI output for %s (%s missing): mart.kpi_* tables other than kpi_daily_sales"
-            " left as they are; run the KPI job, then the load again",
+            "no KPI output for %s (%s missing): mart.kpi_* tables left as they are; run the"
+            " KPI job, then the load again",
             day,
             kpi_tables.touched_file(s.kpi_dir, day),
         )
@@ -211,20 +203,13 @@ def _load(
     ctx = KeyContext.load(conn)
     phases.done("dimensions")
     staged: list[partitions.StagedDay] = []
-    sales: list[tuple[object, ...]] = []
     for spec in FACTS:
-        counts[spec.table], new, kpi_rows = _load_fact_days(conn, s, spec, plan[spec.table], ctx)
+        counts[spec.table], new = _load_fact_days(conn, s, spec, plan[spec.table], ctx)
         staged += new
-        sales += kpi_rows
         phases.done(spec.table)
     for target in staged:  # swaps last: the exclusive locks are held only until commit
         partitions.swap_in(conn, target)
     phases.done("swap")
-    sales_days = plan["fct_order_line"]
-    counts["kpi_daily_sales"] = EntityCounts(
-        0, 0, kpi.replace_daily_sales(conn, sales_days, sales), [d.isoformat() for d in sales_days]
-    )
-    phases.done("kpi")
     _load_kpi_tables(conn, s, day, counts)
     phases.done("kpi tables")
     if not any(c.rows_in for c in counts.values()):

@@ -15,7 +15,7 @@ from retail_kpi import config
 from retail_kpi.load import load_date
 from retail_kpi.quality import QualityGateFailed, run_gate
 from retail_kpi.warehouse.migrate import migrate
-from tests.integration.warehouse_helpers import DAY1, WRITERS
+from tests.integration.warehouse_helpers import DAY1, WRITERS, write_day1_daily_sales
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +28,7 @@ def loaded(make_database, tmp_path: Path) -> config.Settings:
         config.settings(), warehouse_url=url, data_dir=tmp_path, lake_dir=tmp_path / "lake"
     )
     WRITERS[DAY1](s.lake_dir)
+    write_day1_daily_sales(s.lake_dir)  # what the KPI job writes: the load loads it
     load_date(DAY1, settings=s, run_id="load-1")
     return s
 

@@ -269,3 +269,33 @@ def write_day3(lake: Path) -> None:
 
 
 WRITERS = {DAY1: write_day1, DAY2: write_day2, DAY3: write_day3}
+
+
+def write_day1_daily_sales(lake: Path) -> None:
+    """The KPI job's kpi_daily_sales output for DAY1 (and its touched list), worked out by
+    hand from write_day1: FRA O2 (3 units, 29.70, cost 12.00); USA O1 (2 lines: 20.00 and
+    20.00 - 2.00 discount, cost 20.00); O3 cancelled. Columns: orders, units, gross,
+    discount, net, cogs, profit, average order value."""
+    usd = pa.decimal128(18, 2)
+    rows = {"FRA": (1, 3, "29.70", "0.00", "29.70", "12.00", "17.70", "29.70"),
+            "USA": (1, 3, "40.00", "2.00", "38.00", "20.00", "18.00", "38.00")}  # fmt: skip
+    money = ["gross_sales_usd", "discount_usd", "net_sales_usd", "cogs_usd", "profit_usd",
+             "avg_order_value_usd"]  # fmt: skip
+    table = pa.table(
+        {
+            "sales_date": pa.array([DAY1] * len(rows), pa.date32()),
+            "country_code": list(rows),
+            "orders": pa.array([r[0] for r in rows.values()], pa.int64()),
+            "units": pa.array([r[1] for r in rows.values()], pa.int64()),
+            **{
+                c: pa.array([Decimal(r[2 + i]) for r in rows.values()], usd)
+                for i, c in enumerate(money)
+            },
+        }
+    )
+    folder = lake / "kpi" / "kpi_daily_sales" / f"dt={DAY1.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / "part-0.parquet")
+    touched = lake / "kpi" / "_touched" / f"dt={DAY1.isoformat()}.json"
+    touched.parent.mkdir(parents=True, exist_ok=True)
+    touched.write_text(f'{{"days": ["{DAY1}"], "months": [], "run_id": "hand"}}')

@@ -11,7 +11,6 @@ import pytest
 
 from retail_kpi.load.dims import new_versions
 from retail_kpi.load.keys import CodeMap, IdIndex, VersionIndex, timestamps_us
-from retail_kpi.load.kpi import daily_sales_rows
 from retail_kpi.load.partitions import day_name, month_name
 from retail_kpi.load.silver import latest_per_key
 from retail_kpi.load.synthetic import money
@@ -99,42 +98,6 @@ def test_only_unseen_versions_are_sent():
     snapshot = pa.table({"customer_id": ["C1", "C2", "C3"], "updated_at": at})
     known = pa.array(["C1|1709251200000000", "C2|1"])  # C1 at exactly 2024-03-01T00:00Z
     assert new_versions(snapshot, "customer_id", known)["customer_id"].to_pylist() == ["C2", "C3"]
-
-
-def test_daily_sales_rows_by_hand():
-    d = dt.date(2024, 3, 1)
-    usd = pa.decimal128(18, 2)
-    lines = pa.table(
-        {
-            "order_date": pa.array([d] * 4, pa.date32()),
-            "country_key": pa.array([1, 1, 1, 3], pa.int16()),
-            "order_id": ["O1", "O1", "O2", "O3"],
-            "order_status": ["completed", "completed", "cancelled", "completed"],
-            "quantity": [2, 1, 9, 3],
-            "gross_amount_usd": pa.array(
-                [Decimal("20"), Decimal("20"), Decimal("90"), Decimal("10")], usd
-            ),
-            "discount_amount_usd": pa.array(
-                [Decimal("0"), Decimal("2"), Decimal("0"), Decimal("0")], usd
-            ),
-            "net_amount_usd": pa.array(
-                [Decimal("20"), Decimal("18"), Decimal("90"), Decimal("10")], usd
-            ),
-            "cogs_amount_usd": pa.array(
-                [Decimal("8"), Decimal("12"), Decimal("50"), Decimal("4")], usd
-            ),
-            "profit_amount_usd": pa.array(
-                [Decimal("12"), Decimal("6"), Decimal("40"), Decimal("6")], usd
-            ),
-        }
-    )
-    rows = daily_sales_rows(lines, CodeMap(pa.array(["USA", "FRA"]), np.array([1, 3])))
-    assert sorted(rows, key=lambda r: str(r[1])) == [
-        (d, "FRA", 1, 3, Decimal("10.00"), Decimal("0.00"), Decimal("10.00"), Decimal("4.00"),
-         Decimal("6.00"), Decimal("10.00")),
-        (d, "USA", 1, 3, Decimal("40.00"), Decimal("2.00"), Decimal("38.00"), Decimal("20.00"),
-         Decimal("18.00"), Decimal("38.00")),
-    ]  # fmt: skip
 
 
 def test_partition_names():
