@@ -2,7 +2,8 @@
 
 Every bronze row ends in exactly one of three places, which is what reconciliation
 counts: ``clean`` (silver), ``quarantine`` (with the first rule it broke) or
-``duplicate`` (removed as an exact or near duplicate of a row that was kept).
+``duplicate`` (removed as an exact or near duplicate of a row that was kept, or as an
+older version superseded by it).
 """
 
 from __future__ import annotations
@@ -158,10 +159,13 @@ def mark_fates(
     frame.
 
     Rows sharing a business key compete: valid rows before invalid ones, then (snapshots)
-    the newest ``updated_at``, then the earliest file and line. The winner is clean or
-    quarantined by its own failure; a loser is a duplicate when it is byte-identical to
-    the winner or valid (near duplicate), else it is quarantined for its own failure.
-    Rows without a usable key never compete (they carry their own failure).
+    the newest ``updated_at``; then, when the valid rows disagree on their cleaned values
+    (a conflict), the latest file and line (a Kafka message's partition and offset) wins,
+    as the latest landing date wins across dates; copies that agree keep the earliest.
+    The winner is clean or quarantined by its own failure; a loser is a duplicate when
+    it is byte-identical to the winner (exact), valid with the winner's cleaned values
+    (near) or valid with other values (superseded), else it is quarantined for its own
+    failure. Rows without a usable key never compete (they carry their own failure).
 
     In a big batch only rows whose key repeats go through the window: the repeated keys
     are counted first (a shuffle of keys alone) and broadcast, so the other rows, nearly
@@ -173,7 +177,13 @@ def mark_fates(
     order = [F.col("_failure").isNotNull().asc()]
     if newest_first is not None:
         order.append(newest_first.desc_nulls_last())
-    order += [F.col("_source_file").asc(), F.col("_source_line").asc()]
+    conflict = F.col("_conflict")
+    order += [
+        F.when(conflict, F.col("_source_file")).desc_nulls_last(),
+        F.when(conflict, F.col("_source_line")).desc_nulls_last(),
+        F.col("_source_file").asc(),
+        F.col("_source_line").asc(),
+    ]
     if small_batch:
         own = F.concat_ws(
             "\u0000", F.lit("row"), F.col("_source_file"), F.col("_source_line").cast("string")
@@ -205,20 +215,26 @@ def mark_fates(
 
 def _compete(df: DataFrame, group: str, order: list[Column]) -> DataFrame:
     """The fate columns of rows competing within ``group`` (see ``mark_fates``)."""
+    ok = F.col("_failure").isNull()
+    values = [F.col(c) for c in df.columns if not c.startswith("_")]  # the cleaned values
+    content = df.withColumn("_content", F.xxhash64(*values))
+    versions = F.collect_set(F.when(ok, F.col("_content"))).over(Window.partitionBy(group))
+    content = content.withColumn("_conflict", F.size(versions) > 1)
     w = Window.partitionBy(group).orderBy(*order)
-    ranked = df.withColumns(
+    ranked = content.withColumns(
         {
             "_rn": F.row_number().over(w),
             "_kept_file": F.first("_source_file").over(w),
             "_kept_line": F.first("_source_line").over(w),
             "_same_raw": F.col("_raw") == F.first("_raw").over(w),
+            "_same_values": F.col("_content") == F.first("_content").over(w),
         }
     )
-    ok = F.col("_failure").isNull()
     dup_kind = (
         F.when(F.col("_rn") == 1, F.lit(None))
         .when(F.col("_same_raw"), F.lit("exact"))
-        .when(ok, F.lit("near"))
+        .when(ok & F.col("_same_values"), F.lit("near"))
+        .when(ok, F.lit("superseded"))
     )
     fate = (
         F.when(dup_kind.isNotNull(), F.lit(DUPLICATE))
@@ -226,7 +242,9 @@ def _compete(df: DataFrame, group: str, order: list[Column]) -> DataFrame:
         .otherwise(F.lit(QUARANTINE))
     )
     return (
-        ranked.withColumn("_dup_kind", dup_kind).withColumn("_fate", fate).drop("_rn", "_same_raw")
+        ranked.withColumn("_dup_kind", dup_kind)
+        .withColumn("_fate", fate)
+        .drop("_rn", "_same_raw", "_same_values", "_content", "_conflict")
     )
 
 

@@ -302,7 +302,7 @@ def test_duplicate_log_names_the_kept_line(spark: SparkSession, lake: Path) -> N
     }
     assert got == {
         ("fx_rates", "2026-03-10|USD", "exact", 7, 2),
-        ("products", "P1", "near", 5, 2),  # older updated_at loses to the newer snapshot row
+        ("products", "P1", "superseded", 5, 2),  # an older version (updated_at) of the row kept
         ("orders", "O1", "exact", 3, 2),
         ("orders", "O6", "near", 9, 8),
         ("order_items", "O6|2", "near", 11, 9),
