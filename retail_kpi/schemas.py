@@ -172,6 +172,9 @@ BUSINESS_KEYS: dict[str, tuple[str, ...]] = {
 }
 #: Separator of multi-column keys as one string (quarantine, manifest, Kafka keys).
 KEY_SEPARATOR = "|"
+#: The largest record a source may send, in bytes: a landing line or a Kafka message value
+#: above it is malformed (quarantined), never parsed.
+MAX_RECORD_BYTES = 64 * 1024
 
 
 def column_names(entity: str) -> list[str]:
@@ -331,7 +334,7 @@ QUARANTINE: tuple[Column, ...] = _cols(
 
 #: Documented reason codes for quarantine (docs/DATA_QUALITY.md explains each).
 REASON_CODES: dict[str, str] = {
-    "MALFORMED_LINE": "wrong field count, broken quoting or undecodable bytes",
+    "MALFORMED_LINE": "wrong field count, broken quoting, undecodable bytes or oversized",
     "MISSING_REQUIRED": "a required value (key, date, quantity, price, country) is empty",
     "BAD_TYPE": "a value does not parse as its type (number, date, timestamp, boolean)",
     "UNKNOWN_COUNTRY": "country not recognisable as one of the supported countries",

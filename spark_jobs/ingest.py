@@ -5,7 +5,9 @@ on its own, then the rows are unioned (line numbers are per file either way).
 Spark's CSV reader pads short lines with NULLs and drops extra fields without a word, so
 we read each file as text and validate every line ourselves with built-in functions:
 
-* the line must be valid UTF-8 (``is_valid_utf8``);
+* the line must be valid UTF-8 (``is_valid_utf8``) and at most
+  ``schemas.MAX_RECORD_BYTES`` (64 KiB, the Kafka message limit too; ``_raw`` keeps its
+  first 64 Ki characters);
 * it must match an RFC 4180 pattern with exactly the contract's number of fields (quoted
   fields may hold commas and doubled quotes);
 * only then is it split with ``from_csv`` into the all-string landing columns.
@@ -151,9 +153,19 @@ def parse_lines(numbered: DataFrame, entity: str, fmt: str = CSV) -> DataFrame:
     names = schemas.column_names(entity)
     value = F.col("value")
     fmt_error, parsed = (_csv_fields if fmt == CSV else _json_fields)(value, names)
-    error = F.when(
-        ~F.is_valid_utf8(value), F.lit("undecodable bytes: the line is not valid UTF-8")
-    ).otherwise(fmt_error)
+    size = F.octet_length(value)
+    error = (
+        F.when(~F.is_valid_utf8(value), F.lit("undecodable bytes: the line is not valid UTF-8"))
+        .when(
+            size > schemas.MAX_RECORD_BYTES,
+            F.concat(
+                F.lit("oversized line: "),
+                size.cast("string"),
+                F.lit(f" bytes (limit {schemas.MAX_RECORD_BYTES})"),
+            ),
+        )
+        .otherwise(fmt_error)
+    )
     first_data_line = 2 if fmt == CSV else 1
     data = numbered.filter(F.col("_source_line") >= first_data_line)
     # The parsed struct is a column of its own: inlined into each field's CASE it would be
@@ -167,7 +179,7 @@ def parse_lines(numbered: DataFrame, entity: str, fmt: str = CSV) -> DataFrame:
         *fields,
         F.col("_source_file"),
         F.col("_source_line"),
-        F.make_valid_utf8(value).alias("_raw"),
+        F.make_valid_utf8(F.substring(value, 1, schemas.MAX_RECORD_BYTES)).alias("_raw"),
         F.col("_parse_error"),
     )
 

@@ -19,12 +19,12 @@ source's daily snapshot at the start of the day, transactional ones as they happ
 from __future__ import annotations
 
 from retail_kpi.config import env
-from retail_kpi.schemas import BUSINESS_KEYS, ENTITIES, KEY_SEPARATOR
+from retail_kpi.schemas import BUSINESS_KEYS, ENTITIES, KEY_SEPARATOR, MAX_RECORD_BYTES
 
 #: Partitions of a topic the simulator creates (a real source decides its own).
 DEFAULT_PARTITIONS = 3
-#: Messages larger than this are quarantined as poison (value bytes).
-MAX_MESSAGE_BYTES = 64 * 1024
+#: Messages larger than this are quarantined as poison (value bytes): the landing limit.
+MAX_MESSAGE_BYTES = MAX_RECORD_BYTES
 
 
 def prefix() -> str:
