@@ -35,7 +35,8 @@ PYTEST_ARGS ?=
 # bootstrap had to start it (a developer's running server stays up).
 PG_RUNNING = $(PY) -c "from retail_kpi.services import postgres; print(int(postgres.is_running()))"
 
-test: venv ## run the whole test suite, as CI does (real Postgres, Kafka, Spark, GX, Airflow, Superset + Chromium)
+test: venv ## lint, then the whole test suite, as CI does (real Postgres, Kafka, Spark, GX, Airflow, Superset + Chromium)
+	@$(MAKE) -s lint
 	@was_running=$$($(PG_RUNNING)); \
 	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ "$$was_running" = 0 ]; then $(MAKE) -s warehouse-stop; fi; exit $$rc
