@@ -125,14 +125,8 @@ def clean_reconciliation(day: dt.date, s: Settings | None = None) -> dict[str, A
     return entities if isinstance(entities, dict) else {}
 
 
-def _sum_key(per_entity: dict[str, Any], *keys: str) -> int | None:
-    values = [
-        int(counts[k])
-        for counts in per_entity.values()
-        if isinstance(counts, dict)
-        for k in keys
-        if isinstance(counts.get(k), int)
-    ]
+def _sum_key(rows: list[dict[str, Any]], *keys: str) -> int | None:
+    values = [int(counts[k]) for counts in rows for k in keys if isinstance(counts.get(k), int)]
     return sum(values) if values else None
 
 
@@ -156,11 +150,10 @@ def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
             for entity, counts in sorted(clean_reconciliation(d).items())
             if isinstance(counts, dict)
         ]
-        per_row = {str(i): r for i, r in enumerate(rows)}
-        out["rows_in"] = _sum_key(per_row, "rows_in")
-        out["rows_out"] = _sum_key(per_row, "rows_clean", "rows_silver", "rows_out")
-        out["rows_quarantined"] = _sum_key(per_row, "rows_quarantined")
-        out["rows_deduplicated"] = _sum_key(per_row, "rows_deduplicated")
+        out["rows_in"] = _sum_key(rows, "rows_in")
+        out["rows_out"] = _sum_key(rows, "rows_clean", "rows_silver", "rows_out")
+        out["rows_quarantined"] = _sum_key(rows, "rows_quarantined")
+        out["rows_deduplicated"] = _sum_key(rows, "rows_deduplicated")
         out["entities"] = rows
     elif task_id == "load_warehouse" and isinstance(result, dict):
         out["rows_out"] = sum(int(v) for v in result.values() if isinstance(v, int))

@@ -59,32 +59,29 @@ def fx_lookup(rates: DataFrame, needs: DataFrame, date_col: str) -> DataFrame:
     )
 
 
-def known_rates(today: DataFrame, history: DataFrame | None) -> DataFrame:
-    """Today's clean rates plus earlier runs' silver rates (today wins a tie)."""
-    cols = ["rate_date", "currency", "usd_per_unit"]
-    frames = [today.select(*cols, F.lit(0).alias("_prio"))]
-    if history is not None:
-        frames.append(history.select(*cols, F.lit(1).alias("_prio")))
-    union = C.union_all(frames)
-    w = Window.partitionBy("rate_date", "currency").orderBy("_prio")
-    return union.withColumn("_rn", F.row_number().over(w)).filter(F.col("_rn") == 1).select(*cols)
-
-
 def known_versions(
-    today: DataFrame, history: DataFrame | None, key: str, columns: list[str]
+    today: DataFrame,
+    history: DataFrame | None,
+    entity: str,
+    columns: list[str],
+    newest: str | None = "updated_at",
 ) -> DataFrame:
-    """One row per ``key`` known to the lake: today's clean snapshot row, else the latest
-    version (``updated_at``) of an earlier landing's silver.
+    """One row per business key of ``entity`` known to the lake: today's clean row, else an
+    earlier landing's silver row (the latest version by ``newest`` when given).
 
     A record quarantined today (a stray byte, a bad price) keeps resolving through the
     version the warehouse's dimension still has current, so its order lines, inventory
-    and orders are not orphaned by one bad snapshot row.
+    and orders are not orphaned by one bad snapshot row; an FX rate landed on an earlier
+    day keeps converting late records.
     """
-    cols = [key, *columns]
-    frames = [today.select(*cols, F.lit(0).alias("_prio"), "updated_at")]
+    keys = list(schemas.BUSINESS_KEYS[entity])
+    cols = [*keys, *columns]
+    order = [F.col("_prio"), *([F.col(newest).desc()] if newest else [])]
+    extra = [newest] if newest else []
+    frames = [today.select(*cols, *extra, F.lit(0).alias("_prio"))]
     if history is not None:
-        frames.append(history.select(*cols, F.lit(1).alias("_prio"), "updated_at"))
-    w = Window.partitionBy(key).orderBy(F.col("_prio"), F.col("updated_at").desc())
+        frames.append(history.select(*cols, *extra, F.lit(1).alias("_prio")))
+    w = Window.partitionBy(*keys).orderBy(*order)
     union = C.union_all(frames)
     return union.withColumn("_rn", F.row_number().over(w)).filter(F.col("_rn") == 1).select(*cols)
 

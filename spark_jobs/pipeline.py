@@ -210,19 +210,23 @@ def clean_all(spark: SparkSession, lake: Lake, ctx: Context, rows_in: dict[str, 
         return silver_today(spark, lake, result.entity)
 
     fx_today = done(clean_reference.clean_fx_rates(bronze["fx_rates"], ctx))
-    ctx.lookups["fx"] = clean_reference.known_rates(
-        fx_today, silver_history(spark, lake, "fx_rates", None)
+    ctx.lookups["fx"] = clean_reference.known_versions(
+        fx_today,
+        silver_history(spark, lake, "fx_rates", None),
+        "fx_rates",
+        ["usd_per_unit"],
+        newest=None,
     )
     ctx.lookups["products"] = clean_reference.known_versions(
         done(clean_reference.clean_products(bronze["products"], ctx)),
         silver_history(spark, lake, "products", None),
-        "product_id",
+        "products",
         ["list_price_usd", "manufacturing_price_usd"],
     )
     ctx.lookups["customers"] = clean_reference.known_versions(
         done(clean_reference.clean_customers(bronze["customers"], ctx)),
         silver_history(spark, lake, "customers", None),
-        "customer_id",
+        "customers",
         [],
     )
     stage = clean_sales.prepare_orders(bronze["orders"], ctx)
