@@ -97,18 +97,12 @@ def summarise(rows: list[Any], batch: Batch) -> dict[str, Any]:
     }
 
 
-def existing_summary(spark: SparkSession, lake: str, batch: Batch) -> dict[str, Any] | None:
+def existing_summary(lake: str, batch: Batch) -> dict[str, Any] | None:
     """The summary of a batch already in the lake (written last, so it proves the rest)."""
-    fs, path = io.fs_path(spark, f"{batch_dir(lake, batch.batch_id)}/{SUMMARY}")
-    if not fs.exists(path):
+    # Spark's readers skip "_" files, so read it through the file system
+    text = io.read_text(f"{batch_dir(lake, batch.batch_id)}/{SUMMARY}")
+    if text is None:
         return None
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    stream = fs.open(path)
-    try:  # Spark's readers skip "_" files, so read it through the file system
-        text = jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
-    finally:
-        stream.close()
     summary = json.loads(text)
     planned = [[r.topic, r.partition, r.start, r.end] for r in batch.ranges]
     if summary.get("batch_id") != batch.batch_id or summary.get("ranges") != planned:
@@ -128,14 +122,14 @@ def ingest(spark: SparkSession, batch: Batch, lake: str, bootstrap: str) -> dict
     fixed, so reading them again would write the same messages. Otherwise the messages
     are written to a staging folder, the summary last, and the folder renamed into place.
     """
-    done = existing_summary(spark, lake, batch)
+    done = existing_summary(lake, batch)
     if done is not None:
         log.info("batch %d is already in the lake: nothing to do", batch.batch_id)
         return done
     for r in batch.ranges:
         topics.entity_of(r.topic)  # a foreign topic in a plan is a bug: fail loudly
     staging_root = f"{raw_root(lake)}/_staging"
-    io.delete_glob(spark, f"{staging_root}/batch={batch.batch_id}-*")  # a killed try's leftovers
+    io.delete_glob(f"{staging_root}/batch={batch.batch_id}-*")  # a killed try's leftovers
     staging = f"{staging_root}/batch={batch.batch_id}-{uuid.uuid4().hex[:8]}"
     if batch.messages == 0:
         summary = summarise([], batch)
@@ -147,14 +141,9 @@ def ingest(spark: SparkSession, batch: Batch, lake: str, bootstrap: str) -> dict
             summary = summarise(counts.collect(), batch)
         finally:
             messages.unpersist()
-    io.write_json(spark, f"{staging}/{SUMMARY}", summary)
+    io.write_json(f"{staging}/{SUMMARY}", summary)
     final = batch_dir(lake, batch.batch_id)
-    fs, final_path = io.fs_path(spark, final)
-    if fs.exists(final_path):  # an incomplete folder (no summary): never read, replace it
-        fs.delete(final_path, True)
-    fs.mkdirs(final_path.getParent())
-    if not fs.rename(io.fs_path(spark, staging)[1], final_path):
-        raise RuntimeError(f"could not rename {staging} to {final}")
+    io.move(staging, final)  # an incomplete folder there (no summary) was never read
     return summary
 
 

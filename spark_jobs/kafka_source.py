@@ -26,9 +26,9 @@ from spark_jobs.ingest import _json_fields
 SOURCE_PREFIX = "kafka:"
 
 
-def raw_paths(spark: SparkSession, lake: str, entity: str, day: str) -> list[str]:
+def raw_paths(lake: str, entity: str, day: str) -> list[str]:
     """Folders of the date's messages of ``entity``, one per batch that touched it."""
-    return io.glob(spark, f"{lake.rstrip('/')}/raw/kafka/batch=*/entity={entity}/dt={day}")
+    return io.glob(f"{lake.rstrip('/')}/raw/kafka/batch=*/entity={entity}/dt={day}")
 
 
 def _business_key(parsed: Column, entity: str) -> Column:
@@ -84,7 +84,7 @@ def parse_messages(messages: DataFrame, entity: str) -> DataFrame:
 
 def ingest_entity(spark: SparkSession, lake: str, entity: str, day: str) -> tuple[DataFrame, int]:
     """(bronze rows of the date's messages of ``entity``, message count); (empty, 0) if none."""
-    paths = raw_paths(spark, lake, entity, day)
+    paths = raw_paths(lake, entity, day)
     if not paths:
         schema = "topic string, partition int, offset long, key string, value binary"
         return parse_messages(spark.createDataFrame([], schema), entity), 0

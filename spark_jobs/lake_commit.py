@@ -18,8 +18,8 @@ produces. So:
   longer staged), so the date ends entirely new.
 
 Runs of one date are serialised by the date lock (``retail_kpi.ops.locks``); the staging is
-per date, and only the run holding the lock recovers it. Paths go through Hadoop's FileSystem
-API, as in :mod:`spark_jobs.lake_io` (a rename is atomic on HDFS and local disks; on object
+per date, and only the run holding the lock recovers it. Paths go through
+:mod:`spark_jobs.lake_io` (fsspec: a rename is atomic on HDFS and local disks; on object
 stores it is a copy, which the marker makes restartable).
 """
 
@@ -29,8 +29,6 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
-
-from pyspark.sql import SparkSession
 
 from retail_kpi import schemas
 from spark_jobs import lake_io as io
@@ -44,12 +42,12 @@ def staging_dir(root: str, day: str) -> str:
     return f"{root}/_staging/clean/dt={day}"
 
 
-def _folders(spark: SparkSession, stage: str, day: str) -> list[str]:
+def _folders(stage: str, day: str) -> list[str]:
     """Folders of a staged run, relative to the lake root, in the order they are moved."""
     rels = []
     for entity in schemas.ENTITIES:
         rels.append(f"bronze/{entity}/dt={day}")
-        for leaf in io.glob(spark, f"{stage}/silver/{entity}/dt=*/ingest_dt={day}"):
+        for leaf in io.glob(f"{stage}/silver/{entity}/dt=*/ingest_dt={day}"):
             rels.append(_silver_rel(leaf))
         rels.append(f"quarantine/{entity}/dt={day}")
     rels.append(f"_audit/clean/dt={day}")
@@ -61,66 +59,53 @@ def _silver_rel(leaf: str) -> str:
     return leaf[leaf.rindex("/silver/") + 1 :]
 
 
-def _move(spark: SparkSession, staged: str, live: str) -> None:
-    fs, src = io.fs_path(spark, staged)
-    if not fs.exists(src):  # moved by an earlier attempt of this commit
-        return
-    dst = io.fs_path(spark, live)[1]
-    if fs.exists(dst):
-        fs.delete(dst, True)
-    fs.mkdirs(dst.getParent())
-    if not fs.rename(src, dst):
-        raise RuntimeError(f"could not move {staged} to {live}")
+def _move(staged: str, live: str) -> None:
+    if io.exists(staged):  # else moved by an earlier attempt of this commit
+        io.move(staged, live)
 
 
-def _apply(
-    spark: SparkSession, root: str, day: str, manifest: dict[str, Any], step: Callable[[], None]
-) -> None:
+def _apply(root: str, day: str, manifest: dict[str, Any], step: Callable[[], None]) -> None:
     stage = staging_dir(root, day)
     for rel in manifest["folders"]:
-        _move(spark, f"{stage}/{rel}", f"{root}/{rel}")
+        _move(f"{stage}/{rel}", f"{root}/{rel}")
         step()
     keep = set(manifest["folders"])
     for entity in schemas.ENTITIES:
-        for leaf in io.glob(spark, f"{root}/silver/{entity}/dt=*/ingest_dt={day}"):
+        for leaf in io.glob(f"{root}/silver/{entity}/dt=*/ingest_dt={day}"):
             if _silver_rel(leaf) not in keep:  # a business date this run no longer has
-                io.remove(spark, leaf)
+                io.remove(leaf)
                 step()
-    io.remove(spark, stage)
+    io.remove(stage)
 
 
-def commit(
-    spark: SparkSession, root: str, day: str, step: Callable[[], None] = lambda: None
-) -> int:
+def commit(root: str, day: str, step: Callable[[], None] = lambda: None) -> int:
     """Move the staged run of ``day`` into the live lake; returns how many folders moved.
 
     ``step`` is called after each change to the live lake (the fault tests stop there).
     """
     stage = staging_dir(root, day)
-    manifest = {"day": day, "folders": _folders(spark, stage, day)}
-    io.write_json(spark, f"{stage}/{MARKER}.tmp", manifest)
-    fs, tmp = io.fs_path(spark, f"{stage}/{MARKER}.tmp")
-    if not fs.rename(tmp, io.fs_path(spark, f"{stage}/{MARKER}")[1]):
-        raise RuntimeError(f"could not write the commit marker under {stage}")
+    manifest = {"day": day, "folders": _folders(stage, day)}
+    io.write_json(f"{stage}/{MARKER}.tmp", manifest)
+    io.move(f"{stage}/{MARKER}.tmp", f"{stage}/{MARKER}")  # the marker appears whole
     step()
-    _apply(spark, root, day, manifest, step)
+    _apply(root, day, manifest, step)
     return len(manifest["folders"])
 
 
-def recover(spark: SparkSession, root: str, day: str) -> str | None:
+def recover(root: str, day: str) -> str | None:
     """Finish or discard what an earlier run of ``day`` left in staging.
 
     Returns "finished" (the marker was there: the moves are completed), "discarded" (no
     marker: the staged outputs are deleted, the live lake is the previous state) or None.
     """
     stage = staging_dir(root, day)
-    text = io.read_text(spark, f"{stage}/{MARKER}")
+    text = io.read_text(f"{stage}/{MARKER}")
     if text is not None:
-        _apply(spark, root, day, json.loads(text), lambda: None)
+        _apply(root, day, json.loads(text), lambda: None)
         log.warning("%s: finished the commit of an earlier clean run that stopped mid-way", day)
         return "finished"
-    if io.exists(spark, stage):
-        io.remove(spark, stage)
+    if io.exists(stage):
+        io.remove(stage)
         log.warning("%s: removed the uncommitted outputs of an earlier clean run", day)
         return "discarded"
     return None

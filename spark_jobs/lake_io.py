@@ -1,7 +1,9 @@
 """File-system side of the jobs: listing landing files, replacing partitions, audit files.
 
-Goes through Hadoop's FileSystem API (via the session's JVM) so the same code works on a
-local disk, HDFS or an object store.
+Every path is a URI (a plain path is a local one) handled through fsspec, one layer for a
+local disk, HDFS (``hdfs://``) or an object store (``s3a://`` with ``s3fs`` installed). It
+runs in the job's Python process, never in the JVM, so a job works the same with a Spark
+session of its own or as a client of a shared Spark Connect server.
 """
 
 from __future__ import annotations
@@ -9,102 +11,113 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import fsspec
+from fsspec.core import url_to_fs
 from pyspark.sql import DataFrame, SparkSession
 
 
-def fs_path(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    hpath = jvm.org.apache.hadoop.fs.Path(path)
-    fs = hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    return fs, hpath
+def fs_path(path: str) -> tuple[fsspec.AbstractFileSystem, str]:
+    """The file system holding ``path`` and the path in that file system's terms."""
+    return url_to_fs(path)
 
 
-def landing_listing(spark: SparkSession, root: str, day: str) -> tuple[dict[str, int], list[str]]:
+def _uri(fs: fsspec.AbstractFileSystem, path: str) -> str:
+    """A path as Spark should read it: with its scheme (``file:///...`` for a local one),
+    so a cluster whose default file system is HDFS still reads the local lake."""
+    return str(fs.unstrip_protocol(path))
+
+
+def landing_listing(root: str, day: str) -> tuple[dict[str, int], list[str]]:
     """(path relative to ``root`` -> bytes of every file under ``<root>/*/dt=<day>/``,
     top-level folder names): the input of :func:`retail_kpi.landing.select`."""
-    fs, hpath = fs_path(spark, root)
-    if not fs.exists(hpath):
+    fs, base = fs_path(root)
+    if not fs.exists(base):
         return {}, []
+    base = base.rstrip("/")
+    folders = sorted(
+        str(entry["name"]).rstrip("/").rsplit("/", 1)[-1]
+        for entry in fs.ls(base, detail=True)
+        if entry["type"] == "directory"
+    )
     found: dict[str, int] = {}
-    folders = sorted(s.getPath().getName() for s in fs.listStatus(hpath) if s.isDirectory())
     for top in folders:
-        base = hpath.suffix(f"/{top}/dt={day}")
-        if not fs.exists(base):
+        folder = f"{base}/{top}/dt={day}"
+        if not fs.isdir(folder):
             continue
-        files = fs.listFiles(base, True)  # recursive iterator of LocatedFileStatus
-        prefix = f"{top}/dt={day}/"
-        base_uri = str(fs.makeQualified(base).toUri().getPath()).rstrip("/") + "/"
-        while files.hasNext():
-            status = files.next()
-            full = str(status.getPath().toUri().getPath())
-            found[prefix + full[len(base_uri) :]] = int(status.getLen())
+        for name, info in fs.find(folder, detail=True).items():
+            found[f"{top}/dt={day}/{name[len(folder) + 1 :]}"] = int(info["size"])
     return found, folders
 
 
-def read_text(spark: SparkSession, path: str) -> str | None:
+def read_text(path: str) -> str | None:
     """A small text file's content (the done-marker), None when it does not exist."""
-    fs, hpath = fs_path(spark, path)
-    if not fs.exists(hpath):
+    fs, p = fs_path(path)
+    if not fs.exists(p):
         return None
-    stream = fs.open(hpath)
-    try:
-        jvm = spark.sparkContext._jvm
-        assert jvm is not None
-        data = jvm.org.apache.commons.io.IOUtils.toByteArray(stream)
-    finally:
-        stream.close()
-    return bytes(data).decode("utf-8")
+    return bytes(fs.cat_file(p)).decode("utf-8")
 
 
-def total_bytes(spark: SparkSession, paths: list[str]) -> int:
+def total_bytes(paths: list[str]) -> int:
     """Summed size of files or directories (recursively), 0 for paths that do not exist."""
     total = 0
     for path in paths:
-        fs, hpath = fs_path(spark, path)
-        if fs.exists(hpath):
-            total += int(fs.getContentSummary(hpath).getLength())
+        fs, p = fs_path(path)
+        if fs.exists(p):
+            total += int(fs.du(p, total=True))
     return total
 
 
-def exists(spark: SparkSession, path: str) -> bool:
-    fs, hpath = fs_path(spark, path)
-    return bool(fs.exists(hpath))
+def exists(path: str) -> bool:
+    fs, p = fs_path(path)
+    return bool(fs.exists(p))
 
 
-def glob(spark: SparkSession, pattern: str) -> list[str]:
-    """Paths matching a Hadoop glob pattern, sorted (empty when none)."""
-    fs, hpath = fs_path(spark, pattern)
-    return sorted(status.getPath().toString() for status in fs.globStatus(hpath) or [])
+def glob(pattern: str) -> list[str]:
+    """URIs of the paths matching a glob pattern, sorted (empty when none)."""
+    fs, p = fs_path(pattern)
+    return sorted(_uri(fs, match) for match in fs.glob(p))
 
 
-def delete_glob(spark: SparkSession, pattern: str) -> int:
+def delete_glob(pattern: str) -> int:
     """Delete every path matching ``pattern`` recursively; returns how many."""
-    fs, hpath = fs_path(spark, pattern)
-    matches = fs.globStatus(hpath) or []
-    for status in matches:
-        fs.delete(status.getPath(), True)
+    fs, p = fs_path(pattern)
+    matches = fs.glob(p)
+    for match in matches:
+        fs.rm(match, recursive=True)
     return len(matches)
 
 
-def remove(spark: SparkSession, path: str) -> None:
+def remove(path: str) -> None:
     """Delete a file or a folder (recursively); nothing when it does not exist."""
-    fs, hpath = fs_path(spark, path)
-    fs.delete(hpath, True)
+    fs, p = fs_path(path)
+    if fs.exists(p):
+        fs.rm(p, recursive=True)
 
 
-def write_text(spark: SparkSession, path: str, text: str) -> None:
+def move(src: str, dst: str) -> None:
+    """Move a file or folder to ``dst``, replacing what is there and creating ``dst``'s
+    parent: one rename on a local disk or HDFS (an object store copies, then deletes)."""
+    fs, s = fs_path(src)
+    d = fs_path(dst)[1]
+    if fs.exists(d):
+        fs.rm(d, recursive=True)
+    parent = d.rstrip("/").rsplit("/", 1)[0]
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    fs.mv(s, d, recursive=True)
+
+
+def write_text(path: str, text: str) -> None:
     """Write (replace) a small text file, e.g. the reconciliation report."""
-    fs, hpath = fs_path(spark, path)
-    out = fs.create(hpath, True)
-    try:
-        out.write(bytearray(text.encode("utf-8")))
-    finally:
-        out.close()
+    fs, p = fs_path(path)
+    parent = p.rstrip("/").rsplit("/", 1)[0]
+    if parent:
+        fs.makedirs(parent, exist_ok=True)
+    fs.pipe_file(p, text.encode("utf-8"))
 
 
-def write_json(spark: SparkSession, path: str, doc: dict[str, Any]) -> None:
-    write_text(spark, path, json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+def write_json(path: str, doc: dict[str, Any]) -> None:
+    write_text(path, json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def replace_partition(df: DataFrame, path: str) -> None:
@@ -114,6 +127,6 @@ def replace_partition(df: DataFrame, path: str) -> None:
 
 def read_parquet_or_none(spark: SparkSession, path: str) -> DataFrame | None:
     """The Parquet dataset at ``path``, or None when nothing was written there yet."""
-    if not exists(spark, path):
+    if not exists(path):
         return None
     return spark.read.parquet(path)

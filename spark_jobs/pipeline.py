@@ -62,9 +62,9 @@ def landing_files(spark: SparkSession, landing: str, day: str) -> landing_contra
     """The landing files of ``day`` that count, per entity with their format
     (:func:`retail_kpi.landing.select`, the rule the landing gate applies too), checked
     against the date's done-marker; raises LandingError naming every offending file."""
-    found, folders = io.landing_listing(spark, landing, day)
+    found, folders = io.landing_listing(landing, day)
     where = f"{landing}/{landing_contract.ready_relpath(day)}"
-    text = io.read_text(spark, where)
+    text = io.read_text(where)
     marker = None if text is None else landing_contract.parse_marker(text, where)
     return landing_contract.select(found, day, folders=folders, marker=marker).check()
 
@@ -109,7 +109,7 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
 def silver_today(spark: SparkSession, lake: Lake, entity: str) -> DataFrame:
     """This run's silver rows of ``entity`` (every business date), as written."""
     base = lake.silver_out(entity)
-    leaves = io.glob(spark, f"{base}/dt=*/ingest_dt={lake.day}")
+    leaves = io.glob(f"{base}/dt=*/ingest_dt={lake.day}")
     if not leaves:
         return spark.createDataFrame([], silver_schema(entity))
     return spark.read.option("basePath", base).parquet(*leaves).drop("dt", "ingest_dt")
@@ -256,10 +256,10 @@ def run_clean(
     (:mod:`spark_jobs.lake_commit`); a failed or killed run leaves the previous state.
     """
     lake = Lake(lake_root, day)
-    lake_commit.recover(spark, lake_root, day)
-    size = io.total_bytes(spark, [f"{landing}/{e}/dt={day}" for e in schemas.ENTITIES])
-    kafka = [p for e in schemas.ENTITIES for p in kafka_source.raw_paths(spark, lake_root, e, day)]
-    size += batch_size.KAFKA_TO_LANDING * io.total_bytes(spark, kafka)  # Parquet ~ 1/3 of JSON
+    lake_commit.recover(lake_root, day)
+    size = io.total_bytes([f"{landing}/{e}/dt={day}" for e in schemas.ENTITIES])
+    kafka = [p for e in schemas.ENTITIES for p in kafka_source.raw_paths(lake_root, e, day)]
+    size += batch_size.KAFKA_TO_LANDING * io.total_bytes(kafka)  # Parquet ~ 1/3 of JSON
     with sized_for(spark, size) as small:
         log.info("input %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
         rows_in = ingest_all(spark, landing, lake)
@@ -270,8 +270,8 @@ def run_clean(
             spark.catalog.clearCache()
         counts = count_results(spark, lake, rows_in)
     doc = reconcile.report(counts, run_id=run_id, landing_date=day)
-    io.write_json(spark, f"{lake.audit()}/reconciliation.json", doc)
+    io.write_json(f"{lake.audit()}/reconciliation.json", doc)
     reconcile.check(counts, outputs=lake.stage)
-    moved = lake_commit.commit(spark, lake_root, day)
+    moved = lake_commit.commit(lake_root, day)
     log.info("committed %s: %d folders moved into %s", day, moved, lake_root)
     return doc

@@ -78,10 +78,10 @@ def stage_again(states: dict[str, Path]) -> None:
 
 
 @pytest.fixture(scope="module")
-def committed(spark: SparkSession, states: dict[str, Path]) -> dict[str, bytes]:
+def committed(states: dict[str, Path]) -> dict[str, bytes]:
     """The live lake after run-2's commit, uninterrupted."""
     stage_again(states)
-    lake_commit.commit(spark, str(states["work"]), DAY)
+    lake_commit.commit(str(states["work"]), DAY)
     return snapshot(states["work"])
 
 
@@ -103,11 +103,11 @@ def test_an_uninterrupted_commit_replaces_only_this_dates_outputs(
 
 
 def test_stopped_at_every_step_of_the_commit_the_next_run_finishes_it(
-    spark: SparkSession, states: dict[str, Path], committed: dict[str, bytes]
+    states: dict[str, Path], committed: dict[str, bytes]
 ) -> None:
     steps = []
     stage_again(states)
-    lake_commit.commit(spark, str(states["work"]), DAY, step=lambda: steps.append(1))
+    lake_commit.commit(str(states["work"]), DAY, step=lambda: steps.append(1))
     assert len(steps) > 20  # the marker, ~3 folders per entity and the stale leaf
 
     for stop_at in range(len(steps)):
@@ -120,19 +120,19 @@ def test_stopped_at_every_step_of_the_commit_the_next_run_finishes_it(
                 raise Stop
 
         with pytest.raises(Stop):
-            lake_commit.commit(spark, str(states["work"]), DAY, step=step)
-        assert lake_commit.recover(spark, str(states["work"]), DAY) == "finished"
+            lake_commit.commit(str(states["work"]), DAY, step=step)
+        assert lake_commit.recover(str(states["work"]), DAY) == "finished"
         assert snapshot(states["work"]) == committed, f"stopped after step {stop_at}"
 
 
 def test_stopped_before_the_marker_the_next_run_discards_the_staging(
-    spark: SparkSession, states: dict[str, Path]
+    states: dict[str, Path],
 ) -> None:
     stage_again(states)
-    assert lake_commit.recover(spark, str(states["work"]), DAY) == "discarded"
+    assert lake_commit.recover(str(states["work"]), DAY) == "discarded"
     assert snapshot(states["work"]) == snapshot(states["old"])
     assert not Path(lake_commit.staging_dir(str(states["work"]), DAY)).exists()
-    assert lake_commit.recover(spark, str(states["work"]), DAY) is None
+    assert lake_commit.recover(str(states["work"]), DAY) is None
 
 
 def test_a_run_failing_mid_clean_leaves_the_previous_state_and_the_next_run_succeeds(
