@@ -60,6 +60,12 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "local[*]",
         "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",
     ),
+    "SPARK_REMOTE": (
+        "",
+        "A Spark Connect server (`sc://host:port`) the CLI's jobs use instead of a Spark "
+        "application of their own; `python -m retail_kpi.services.spark_connect start` runs "
+        "the project's (sc://127.0.0.1:15002). DAGs: the Airflow connection `spark`.",
+    ),
     "RETAIL_SPARK_DRIVER_JAVA_OPTIONS": (
         "-XX:-SegmentedCodeCache -XX:ReservedCodeCacheSize=512m",
         "JVM options of the Spark tasks' driver (`spark.driver.extraJavaOptions`): one "

@@ -34,7 +34,7 @@ from pyspark.sql import SparkSession
 from retail_kpi.cleaning.reconcile import ReconciliationError
 from retail_kpi.cli_args import iso_dates
 from retail_kpi.config import settings
-from spark_jobs.common import build_session, fail, submitted
+from spark_jobs.common import add_session_args, fail, session_for
 from spark_jobs.ingest import LandingError
 from spark_jobs.pipeline import run_clean
 
@@ -53,9 +53,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--run-id", required=True, help="run id recorded on every output row")
     parser.add_argument("--landing", help="landing root (default RETAIL_LANDING_DIR)")
     parser.add_argument("--lake", help="lake root (default RETAIL_LAKE_DIR)")
-    parser.add_argument(
-        "--master", help="Spark master when not run by spark-submit (default SPARK_MASTER)"
-    )
+    add_session_args(parser)
     return parser.parse_args(argv)
 
 
@@ -73,9 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     s = settings()
     landing = args.landing or str(s.landing_dir)
     lake = args.lake or str(s.lake_dir)
-    # spark-submit's --master wins over SPARK_MASTER; an explicit --master wins over both.
-    master = args.master or (None if submitted() else s.spark_master)
-    spark = build_session(f"retail-clean-{args.date[0]}", master=master)
+    spark = session_for(f"retail-clean-{args.date[0]}", args)
     try:
         for day in args.date:
             try:

@@ -7,7 +7,9 @@ quarantine reason instead of letting it through.
 
 from __future__ import annotations
 
+import argparse
 import os
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,7 +20,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from retail_kpi import batch_size, schemas
+from retail_kpi import batch_size, config, schemas
 from retail_kpi.cleaning import rules
 
 #: Small-machine defaults; any of them can be overridden with ``--conf`` / spark-submit.
@@ -50,6 +52,55 @@ def submitted() -> bool:
     ``PYSPARK_GATEWAY_PORT``.)
     """
     return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+#: The per-session part of DEFAULT_CONF: what a client of a shared Spark Connect server sets
+#: on its own session (the rest is the server's, :mod:`retail_kpi.services.spark_connect`).
+SESSION_CONF: dict[str, str] = {
+    k: v for k, v in DEFAULT_CONF.items() if k.startswith("spark.sql.") and "session" not in k
+}
+
+
+def add_session_args(parser: argparse.ArgumentParser) -> None:
+    """``--master`` / ``--remote``: where a job runs when not started by spark-submit."""
+    parser.add_argument(
+        "--master", help="Spark master when not run by spark-submit (default SPARK_MASTER)"
+    )
+    parser.add_argument(
+        "--remote",
+        help="run as a client of this Spark Connect server (sc://host:port) instead of a "
+        "Spark application of its own (default SPARK_REMOTE, unless --master is given)",
+    )
+
+
+def session_for(app_name: str, args: argparse.Namespace) -> SparkSession:
+    """The job's session: spark-submit's application; else a Spark Connect client of
+    ``--remote`` / SPARK_REMOTE; else an application of its own on ``--master`` /
+    SPARK_MASTER."""
+    if submitted():  # spark-submit's --master and --conf rule
+        return build_session(app_name)
+    remote = args.remote or (None if args.master else config.env("SPARK_REMOTE"))
+    if remote:
+        spark = connect_session(app_name, remote)
+        # A killed task terminates its client: stop the server-side work too, or a write
+        # of the killed run could still land after the next run of the date started.
+        signal.signal(signal.SIGTERM, lambda signum, _: _interrupt(spark, signum))
+        return spark
+    return build_session(app_name, master=args.master or config.settings().spark_master)
+
+
+def _interrupt(spark: SparkSession, signum: int) -> None:
+    spark.interruptAll()
+    raise SystemExit(128 + signum)
+
+
+def connect_session(app_name: str, remote: str) -> SparkSession:
+    """A session of the Spark Connect server at ``remote``, with the jobs' SQL settings."""
+    spark = SparkSession.builder.remote(remote).appName(app_name).create()
+    for key, value in SESSION_CONF.items():
+        spark.conf.set(key, value)
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    return spark
 
 
 def build_session(app_name: str, master: str | None = None) -> SparkSession:

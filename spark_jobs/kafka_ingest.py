@@ -36,7 +36,7 @@ from retail_kpi.config import settings
 from retail_kpi.events import topics
 from retail_kpi.events.ledger import Batch
 from spark_jobs import lake_io as io
-from spark_jobs.common import build_session, submitted
+from spark_jobs.common import add_session_args, session_for
 
 log = logging.getLogger("spark_jobs.kafka_ingest")
 
@@ -154,7 +154,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--lake", help="lake root (default RETAIL_LAKE_DIR)")
     parser.add_argument("--bootstrap", help="Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS)")
-    parser.add_argument("--master", help="Spark master when not run by spark-submit")
+    add_session_args(parser)
     return parser.parse_args(argv)
 
 
@@ -172,8 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     batch = load_batch(args.batch)
     lake = args.lake or str(settings().lake_dir)
     bootstrap = args.bootstrap or kafka_bootstrap()
-    master = args.master or (None if submitted() else settings().spark_master)
-    spark = build_session(f"retail-kafka-batch-{batch.batch_id}", master=master)
+    spark = session_for(f"retail-kafka-batch-{batch.batch_id}", args)
     try:
         summary = ingest(spark, batch, lake, bootstrap)
     finally:

@@ -26,7 +26,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from retail_kpi.kpi import catalogue, windows
 from spark_jobs import kpi_compute, kpi_io
-from spark_jobs.common import build_session, fail, session_conf, sized_for
+from spark_jobs.common import add_session_args, fail, session_conf, session_for, sized_for
 
 log = logging.getLogger("kpis")
 #: Session settings of a KPI run: UTC buckets, and Parquet timestamps that any reader
@@ -180,7 +180,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--run-id", default="manual", help="pipeline run id, recorded in the outputs")
     p.add_argument("--lake", default=None, help="lake root (default: RETAIL_LAKE_DIR)")
-    p.add_argument("--master", default=None, help="Spark master (default: spark-submit's)")
+    add_session_args(p)
     p.add_argument(
         "--recompute-from",
         default=None,
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (lake / "silver").is_dir():
         fail(f"No silver lake under {lake}; run the clean job for {args.date} first.")
     started = time.monotonic()
-    spark = build_session("retail-kpis", args.master)
+    spark = session_for("retail-kpis", args)
     try:
         for run_date in run_dates:
             counts = run(spark, lake, run_date, args.run_id, since)

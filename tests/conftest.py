@@ -55,6 +55,18 @@ def spark():
 
 
 @pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory) -> Iterator[str]:
+    """A Spark Connect server of the project's (its own folder and port); its URL."""
+    from retail_kpi.services import spark_connect as service
+
+    server = service.LocalServer(
+        tmp_path_factory.mktemp("spark_connect"), service.free_port(), "local[2]"
+    )
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def generated_lake(spark, tmp_path_factory) -> GeneratedLake:
     """Consecutive generated dirty days, built once, copied per module (see its module)."""
     return GeneratedLake(spark, tmp_path_factory.mktemp("generated_lake"))

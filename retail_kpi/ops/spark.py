@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -64,7 +68,66 @@ class RetailSparkSubmitOperator(SparkSubmitOperator):
 
     def execute(self, context: Any) -> Any:
         self._prepare()
-        return super().execute(context)
+        return self._submit(context)
+
+    def _submit(self, context: Any) -> Any:
+        """Run the job: as a client of the Spark Connect server when the task's connection
+        is a ``spark_connect`` one, else through ``spark-submit``."""
+        remote = connect_url(self._conn_id)
+        if remote is None:
+            return SparkSubmitOperator.execute(self, context)
+        self._client = ConnectClient(self.application, self.application_args or [], remote)
+        self._client.run(self.env_vars or {}, self.log.info)
+        return None
+
+    def on_kill(self) -> None:
+        client = getattr(self, "_client", None)
+        if client is not None:
+            client.kill()
+        else:
+            super().on_kill()
+
+
+def connect_url(conn_id: str) -> str | None:
+    """The Spark Connect URL of an Airflow connection of type ``spark_connect``, else None."""
+    from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+    from airflow.sdk import BaseHook
+
+    if BaseHook.get_connection(conn_id).conn_type != SparkConnectHook.conn_type:
+        return None
+    return SparkConnectHook(conn_id).get_connection_url()
+
+
+class ConnectClient:
+    """A job run as a Spark Connect client: ``python <application> <args> --remote <url>``
+    in a child process (in the task's process group, as spark-submit is), its output in the
+    task's log. Killing the task terminates it, and it interrupts its server-side work."""
+
+    def __init__(self, application: str, args: list[str], remote: str) -> None:
+        self.command = [sys.executable, application, *map(str, args), "--remote", remote]
+        self.process: subprocess.Popen[str] | None = None
+
+    def run(self, env_vars: dict[str, str], emit: Callable[..., Any]) -> None:
+        env = {**os.environ, **env_vars}
+        env.pop("PYSPARK_GATEWAY_PORT", None)  # a client, never spark-submit's child
+        emit("Spark Connect client: %s", " ".join(self.command))
+        self.process = subprocess.Popen(
+            self.command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        last = ""
+        for line in self.process.stdout:
+            emit("%s", line.rstrip())
+            last = line.strip() or last
+        if self.process.wait() != 0:
+            raise RuntimeError(
+                f"{Path(self.command[1]).name} exited with {self.process.returncode}: {last}"
+            )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
 
 
 class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
@@ -94,5 +157,5 @@ class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
         with ExitStack() as stack:
             for day in days:
                 stack.enter_context(date_lock(day, f"{context['run_id']} {self.task_id}"))
-            SparkSubmitOperator.execute(self, context)
+            self._submit(context)
         return {"dates": days}  # the run audit reads each date's report (pipeline.task_summary)

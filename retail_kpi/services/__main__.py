@@ -1,9 +1,10 @@
 """``python -m retail_kpi.services status|stop``: what the project started, in one place.
 
 ``status`` prints one line per service the project can start (PostgreSQL, Kafka, the Spark
-standalone cluster, Airflow, Superset): address, PID, health and resident memory, or
-"external" when configuration points at someone else's server. ``stop`` stops every one
-the project started, each by its recorded PID; external services are never touched.
+Connect server, the Spark standalone cluster, Airflow, Superset): address, PID, health and
+resident memory, or "external" when configuration points at someone else's server.
+``stop`` stops every one the project started, each by its recorded PID; external services
+are never touched.
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def _kafka() -> ServiceStatus:
     from retail_kpi.services import kafka
 
     return kafka.status()
+
+
+def _spark_connect() -> ServiceStatus:
+    from retail_kpi.services import spark_connect
+
+    return spark_connect.status()
 
 
 def _spark_cluster() -> ServiceStatus:
@@ -86,6 +93,7 @@ def _superset() -> ServiceStatus:
 PROBES: list[tuple[str, Callable[[], ServiceStatus]]] = [
     ("postgresql", _postgres),
     ("kafka", _kafka),
+    ("spark-connect", _spark_connect),
     ("spark-cluster", _spark_cluster),
     ("airflow", _airflow),
     ("superset", _superset),
@@ -126,8 +134,10 @@ def stop_all() -> int:
         ).returncode
     if _spark_cluster().pid:
         rc |= subprocess.run([sys.executable, "-m", "retail_kpi.spark_cluster", "down"]).returncode
-    from retail_kpi.services import kafka
+    from retail_kpi.services import kafka, spark_connect
 
+    if spark_connect.stop():
+        print("spark-connect: stopped")
     if kafka.stop():
         print("kafka: stopped")
     from retail_kpi.services import postgres

@@ -128,14 +128,13 @@ def test_the_lock_is_released_on_exit(lock_env):
         ).fetchone() == (True,)
 
 
-def test_a_spark_task_holds_the_lock_while_spark_submit_runs(lock_env, monkeypatch, tmp_path):
-    from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
-
+def test_a_spark_task_holds_the_lock_while_its_job_runs(lock_env, monkeypatch, tmp_path):
     from retail_kpi.ops.spark import DateLockedSparkSubmitOperator
 
     seen: list[bool] = []
 
-    def submit(self, context):  # stands for spark-submit: is DAY free for another session?
+    def submit(self, context):  # stands for the job (spark-submit or a Spark Connect client):
+        # is DAY free for another session?
         with psycopg.connect(lock_env, autocommit=True) as other:
             row = other.execute(
                 "select pg_try_advisory_lock(%s, hashtext(%s))",
@@ -143,7 +142,7 @@ def test_a_spark_task_holds_the_lock_while_spark_submit_runs(lock_env, monkeypat
             ).fetchone()
         seen.append(bool(row and row[0]))
 
-    monkeypatch.setattr(SparkSubmitOperator, "execute", submit)
+    monkeypatch.setattr(DateLockedSparkSubmitOperator, "_submit", submit)
     task = DateLockedSparkSubmitOperator(
         task_id="clean_silver", application="job.py", py_files=str(tmp_path / "code.zip")
     )

@@ -25,6 +25,7 @@ import pytest
 
 from retail_kpi import landing as contract
 from retail_kpi.airflow_env import airflow_env
+from retail_kpi.services import spark_connect as service
 from tests.integration.checksums import table_checksums
 
 pytestmark = pytest.mark.integration
@@ -157,8 +158,16 @@ def test_the_warehouse_audit_has_the_clean_counts_per_entity(pipeline_env, first
     assert runs and all(r[0] == r[1] + r[2] + r[3] for r in runs)
 
 
-def test_rerun_of_the_same_date_leaves_identical_tables(pipeline_env, first_run):
-    run_dag(pipeline_env, DIRTY_DAY)
+def test_rerun_through_spark_connect_leaves_identical_tables(
+    pipeline_env, first_run, spark_connect
+):
+    """The first run's Spark tasks ran through spark-submit; the rerun's run as clients of a
+    shared Spark Connect server (the connection decides): the same warehouse."""
+    conn = json.loads(service.airflow_conn(spark_connect))
+    assert conn["conn_type"] == "spark_connect"
+    run_dag({**pipeline_env, "AIRFLOW_CONN_SPARK": json.dumps(conn)}, DIRTY_DAY)
+    log = (Path(pipeline_env["RETAIL_DATA_DIR"]) / f"dags-test-{DIRTY_DAY}.log").read_text()
+    assert log.count("Spark Connect client: ") == 2  # clean_silver and compute_kpis
     with psycopg.connect(pipeline_env["WAREHOUSE_URL"]) as conn:
         second = table_checksums(conn)
     assert second == first_run

@@ -13,13 +13,21 @@ from retail_kpi.services import postgres
 from retail_kpi.services.__main__ import collect
 
 pytestmark = pytest.mark.integration
+SERVICES = ["postgresql", "kafka", "spark-connect", "spark-cluster", "airflow", "superset"]
 
 
 def test_the_running_warehouse_is_listed_with_its_pid_and_memory():
     if not config.managed_warehouse():
         pytest.skip("WAREHOUSE_URL names an external server: nothing of ours to list")
     rows = {r.name: r for r in collect()}
-    assert list(rows) == ["postgresql", "kafka", "spark-cluster", "airflow", "superset"]
+    assert list(rows) == [
+        "postgresql",
+        "kafka",
+        "spark-connect",
+        "spark-cluster",
+        "airflow",
+        "superset",
+    ]
     pg = rows["postgresql"]
     assert (pg.state, pg.address) == ("running, healthy", f"127.0.0.1:{postgres.port()}")
     # The PID is the postmaster of our data folder, read independently of the module.
@@ -35,6 +43,4 @@ def test_the_command_prints_one_line_per_service():
     )  # fmt: skip
     lines = out.stdout.splitlines()
     assert lines[0].split()[:3] == ["service", "state", "address"]
-    assert [line.split()[0] for line in lines[1:]] == [
-        "postgresql", "kafka", "spark-cluster", "airflow", "superset",
-    ]  # fmt: skip
+    assert [line.split()[0] for line in lines[1:]] == SERVICES

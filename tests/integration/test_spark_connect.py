@@ -1,0 +1,58 @@
+"""The project's Spark Connect server: started, reachable on loopback only, stopped by PID.
+
+(A whole DAG run through it, compared with spark-submit's warehouse byte for byte:
+test_retail_daily_dag.py.)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psutil
+import pytest
+
+from retail_kpi.services import spark_connect as service
+from spark_jobs.common import SESSION_CONF, connect_session
+
+pytestmark = pytest.mark.integration
+
+
+def _listening(url: str) -> Any:
+    port = int(url.rsplit(":", 1)[1])
+    running = [
+        c for c in psutil.net_connections("tcp") if c.laddr.port == port and c.status == "LISTEN"
+    ]
+    assert len(running) == 1, running
+    return running[0]
+
+
+def test_the_server_listens_on_loopback_only(spark_connect: str) -> None:
+    listening = _listening(spark_connect)
+    assert listening.laddr.ip in ("127.0.0.1", "::ffff:127.0.0.1")
+
+
+def test_a_client_session_gets_the_jobs_sql_settings(spark_connect: str) -> None:
+    spark = connect_session("test-client", spark_connect)
+    try:
+        for key, value in SESSION_CONF.items():
+            assert spark.conf.get(key) == value
+        assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
+        assert spark.range(10).selectExpr("sum(id)").collect()[0][0] == 45
+    finally:
+        spark.stop()
+
+
+def test_a_server_starts_reports_and_stops_by_its_pid(tmp_path) -> None:
+    server = service.LocalServer(tmp_path, service.free_port(), "local[1]")
+    assert server.status().state == "stopped"
+    url = server.start(timeout_s=180)
+    try:
+        st = server.status()
+        assert (st.state, st.address) == ("running, healthy", url)
+        assert psutil.Process(st.pid).name() == "java"
+        assert server.start() == url  # idempotent: the running server is kept
+        assert server.pid() == st.pid
+    finally:
+        assert server.stop()
+    assert not psutil.pid_exists(st.pid) or psutil.Process(st.pid).status() == "zombie"
+    assert server.status().state == "stopped" and not server.stop()
