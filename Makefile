@@ -13,7 +13,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export AIRFLOW_HOME ?= $(CURDIR)/.airflow
 export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
 
-.PHONY: help venv test lint demo lock clean-data
+.PHONY: help venv test lint import-graph demo lock clean-data
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -45,15 +45,19 @@ demo: venv ## set everything up, run retail_daily for 3 dates from files, then K
 	$(PY) -m retail_kpi.bootstrap
 	$(PY) -m retail_kpi.services.kafka start
 	$(PY) -m retail_kpi demo
-	@$(PY) -m retail_kpi.services status
+	@$(PY) -m retail_kpi.ops.services status
 
 clean-data: ## delete generated data and local Airflow state (keeps the venv and warehouse)
 	rm -rf data .airflow
 
-lint: venv ## ruff, mypy and sqlfluff
+lint: venv ## ruff, mypy, sqlfluff and the import contracts (no cycle, no upward import)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy retail_kpi spark_jobs
 	$(VENV)/bin/sqlfluff lint warehouse
+	$(VENV)/bin/lint-imports --no-cache
+
+import-graph: venv ## the package-level import graph as DOT (cycle breakers marked; none today)
+	@$(VENV)/bin/import-linter drawgraph --show-cycle-breakers retail_kpi
 
 -include mk/*.mk

@@ -7,7 +7,7 @@ kpis: venv ## compute the KPI tables of KPI_DATE (and the dates its late rows to
 	PYSPARK_PYTHON=$(abspath $(PY)) $(VENV)/bin/spark-submit --master $${SPARK_MASTER:-local[2]} spark_jobs/kpis.py --date $(KPI_DATE) --run-id manual $(if $(KPI_FROM),--recompute-from $(KPI_FROM))
 
 kpi-load: venv ## load the KPI dates the KPI_DATE run recomputed into mart.kpi_* alone (one transaction; the load does it with the facts)
-	$(PY) -c "import datetime as d, logging; logging.basicConfig(level=logging.INFO); from retail_kpi.kpi.load import load_kpis; print(load_kpis(d.date.fromisoformat('$(KPI_DATE)'), 'manual'))"
+	$(PY) -c "import datetime as d, logging; logging.basicConfig(level=logging.INFO); from retail_kpi.load.kpi_tables import load_kpis; print(load_kpis(d.date.fromisoformat('$(KPI_DATE)'), 'manual'))"
 
 kpi-docs: venv ## regenerate docs/KPIS.md and the V1xx KPI migrations from retail_kpi/kpi/catalogue.yaml
 	$(PY) -m retail_kpi.kpi.docs

@@ -2,7 +2,7 @@
 
 Each function handles exactly one business date (the run's data interval), replaces
 what it wrote on a rerun and returns a small dict of counts for XCom and the run audit.
-Each holds the date's lock (:mod:`retail_kpi.ops.locks`) while it works, so two runs of
+Each holds the date's lock (:mod:`retail_kpi.warehouse.locks`) while it works, so two runs of
 the same date never interleave inside a task. Heavy imports happen inside the functions
 so the DAG files stay cheap to parse.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from retail_kpi import landing, paths
 from retail_kpi.config import REPO_ROOT, Settings, settings
-from retail_kpi.ops.locks import date_lock
+from retail_kpi.warehouse.locks import date_lock
 
 log = logging.getLogger(__name__)
 
@@ -125,41 +125,12 @@ def clean_reconciliation(day: dt.date, s: Settings | None = None) -> dict[str, A
     return entities if isinstance(entities, dict) else {}
 
 
-def _sum_key(rows: list[dict[str, Any]], *keys: str) -> int | None:
-    values = [int(counts[k]) for counts in rows for k in keys if isinstance(counts.get(k), int)]
-    return sum(values) if values else None
-
-
 def clean_dates(day: dt.date, result: Any) -> list[dt.date]:
     """The landing dates a clean_silver try worked on: those its operator returned
     (``{"dates": [...]}``, a micro-batch may clean two), else the run's date."""
     if isinstance(result, dict) and isinstance(result.get("dates"), list) and result["dates"]:
         return [dt.date.fromisoformat(str(d)) for d in result["dates"]]
     return [day]
-
-
-def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
-    """Rows in/out/quarantined/deduplicated and gate outcome of a finished task, for the
-    run audit; for clean_silver also ``entities``: one row per (landing date, entity) of
-    the reconciliation reports, as stored in ``audit.run_audit``."""
-    out: dict[str, Any] = {"rows_in": None, "rows_out": None, "rows_quarantined": None}
-    if task_id == "clean_silver":
-        rows = [
-            {"run_date": d, "entity": entity, **counts}
-            for d in clean_dates(day, result)
-            for entity, counts in sorted(clean_reconciliation(d).items())
-            if isinstance(counts, dict)
-        ]
-        out["rows_in"] = _sum_key(rows, "rows_in")
-        out["rows_out"] = _sum_key(rows, "rows_clean", "rows_silver", "rows_out")
-        out["rows_quarantined"] = _sum_key(rows, "rows_quarantined")
-        out["rows_deduplicated"] = _sum_key(rows, "rows_deduplicated")
-        out["entities"] = rows
-    elif task_id == "load_warehouse" and isinstance(result, dict):
-        out["rows_out"] = sum(int(v) for v in result.values() if isinstance(v, int))
-    if task_id.startswith("validate_") and isinstance(result, dict):
-        out["validation_outcome"] = result.get("outcome", "passed")
-    return out
 
 
 def refresh_bi(dates: list[str]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -17,9 +16,6 @@ from retail_kpi.kpi import windows
 from spark_jobs import kpi_ops, kpi_periods, kpi_sales
 from spark_jobs.kpi_io import read_silver, read_snapshots
 from spark_jobs.kpi_sales import money, ratio
-
-if TYPE_CHECKING:
-    from spark_jobs.kpis import Plan
 
 ORDER_COLS = [
     "order_id",
@@ -98,7 +94,9 @@ def _snapshot_map(silver: Path, entity: str, days: list[dt.date]) -> dict[dt.dat
     return out
 
 
-def _sold_28d(spark: SparkSession, base: DataFrame, plan: Plan) -> tuple[DataFrame, DataFrame]:
+def _sold_28d(
+    spark: SparkSession, base: DataFrame, plan: windows.Plan
+) -> tuple[DataFrame, DataFrame]:
     """Units sold per country over each day's trailing 28-day window, and the window's
     number of days in the lake (the divisor of the selling rate)."""
     avail = set(plan.available)
@@ -178,7 +176,7 @@ def _keep(df: DataFrame, kept: list[DataFrame]) -> DataFrame:
 
 
 def compute(
-    spark: SparkSession, silver: Path, plan: Plan, kept: list[DataFrame] | None = None
+    spark: SparkSession, silver: Path, plan: windows.Plan, kept: list[DataFrame] | None = None
 ) -> dict[str, DataFrame]:
     """Every KPI table of the catalogue for ``plan`` (rows of its days/months only).
 

@@ -16,7 +16,6 @@ import datetime as dt
 import logging
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script by spark-submit: make the repo importable
@@ -42,49 +41,8 @@ RUN_CONF = {
 SILVER_TO_LANDING = 3
 
 
-@dataclass(frozen=True)
-class Plan:
-    """What one run recomputes and reads; decided in plain Python before Spark starts."""
-
-    run_date: dt.date
-    available: frozenset[dt.date]
-    touched: tuple[dt.date, ...]
-    days: tuple[dt.date, ...]
-    months: tuple[dt.date, ...]
-    inputs: tuple[dt.date, ...]
-    history: tuple[dt.date, ...] = field(default=())
-
-    def targets(self, period: str) -> list[dt.date]:
-        return list(self.months if period == "month" else self.days)
-
-
-def make_plan(silver_dir: Path, run_date: dt.date, since: dt.date | None = None) -> Plan:
-    """Touched dates -> recomputed days/months -> input days, restricted to the lake.
-
-    ``since`` (backfills, definition changes) also touches every day in the lake from it on.
-    """
-    available = windows.available_days(silver_dir)
-    touched = windows.touched_days(silver_dir, run_date) & (available | {run_date})
-    if since is not None:
-        touched |= {d for d in available if d >= since}
-    days = windows.recompute_days(touched, available, run_date)
-    months = windows.recompute_months(touched, days, available)
-    inputs = windows.input_days(days, months, available)
-    last = max([*days, *inputs], default=run_date)
-    history = sorted(d for d in available if d <= last)
-    return Plan(
-        run_date=run_date,
-        available=frozenset(available),
-        touched=tuple(sorted(touched)),
-        days=tuple(days),
-        months=tuple(months),
-        inputs=tuple(inputs),
-        history=tuple(history),
-    )
-
-
 def write_outputs(
-    tables: dict[str, DataFrame], lake: Path, plan: Plan, run_id: str
+    tables: dict[str, DataFrame], lake: Path, plan: windows.Plan, run_id: str
 ) -> dict[str, int]:
     """Parquet per table and partition, then JSON per date from what was written."""
     cat = catalogue.load()
@@ -138,7 +96,7 @@ def run(
 def _run(
     spark: SparkSession, lake: Path, run_date: dt.date, run_id: str, since: dt.date | None
 ) -> dict[str, int]:
-    plan = make_plan(lake / "silver", run_date, since)
+    plan = windows.make_plan(lake / "silver", run_date, since)
     log.info(
         "run %s: touched %s -> %d days, %d months, %d input days",
         run_date,

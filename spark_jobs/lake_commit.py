@@ -17,7 +17,7 @@ produces. So:
   D before it does anything else: every move is idempotent (a folder already moved is no
   longer staged), so the date ends entirely new.
 
-Runs of one date are serialised by the date lock (``retail_kpi.ops.locks``); the staging is
+Runs of one date are serialised by the date lock (``retail_kpi.warehouse.locks``); the staging is
 per date, and only the run holding the lock recovers it. Paths go through
 :mod:`spark_jobs.lake_io` (fsspec: a rename is atomic on HDFS and local disks; on object
 stores it is a copy, which the marker makes restartable).

@@ -34,6 +34,8 @@ def create_sql(t: KpiTable) -> str:
         not_null = " not null" if c.name in t.grain or c.name == t.date_column else ""
         cols.append(f"    {c.name} {PG_TYPES[c.type]}{not_null}")
     cols.append(f"    primary key ({', '.join(t.grain)})")
+    # "retail_kpi.kpi.load" is now retail_kpi.load.kpi_tables; the old name stays because
+    # applied migrations are checksummed and this must reproduce them byte for byte.
     lines = [
         "-- Generated from retail_kpi/kpi/catalogue.yaml by `python -m retail_kpi.kpi.ddl`.",
         f"-- Grain: {' x '.join(t.grain)}. Loaded per {t.period} by retail_kpi.kpi.load.",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Silver entities whose rows are dated by business day (the KPI job's inputs).
@@ -198,3 +199,44 @@ def latest_snapshot(day: dt.date, snapshots: Iterable[dt.date]) -> dt.date | Non
     if before:
         return before[-1]
     return snaps[0] if snaps else None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run recomputes and reads; decided in plain Python before Spark starts."""
+
+    run_date: dt.date
+    available: frozenset[dt.date]
+    touched: tuple[dt.date, ...]
+    days: tuple[dt.date, ...]
+    months: tuple[dt.date, ...]
+    inputs: tuple[dt.date, ...]
+    history: tuple[dt.date, ...] = field(default=())
+
+    def targets(self, period: str) -> list[dt.date]:
+        return list(self.months if period == "month" else self.days)
+
+
+def make_plan(silver_dir: Path, run_date: dt.date, since: dt.date | None = None) -> Plan:
+    """Touched dates -> recomputed days/months -> input days, restricted to the lake.
+
+    ``since`` (backfills, definition changes) also touches every day in the lake from it on.
+    """
+    available = available_days(silver_dir)
+    touched = touched_days(silver_dir, run_date) & (available | {run_date})
+    if since is not None:
+        touched |= {d for d in available if d >= since}
+    days = recompute_days(touched, available, run_date)
+    months = recompute_months(touched, days, available)
+    inputs = input_days(days, months, available)
+    last = max([*days, *inputs], default=run_date)
+    history = sorted(d for d in available if d <= last)
+    return Plan(
+        run_date=run_date,
+        available=frozenset(available),
+        touched=tuple(sorted(touched)),
+        days=tuple(days),
+        months=tuple(months),
+        inputs=tuple(inputs),
+        history=tuple(history),
+    )

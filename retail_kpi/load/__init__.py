@@ -6,7 +6,7 @@ Public API (what the DAG calls)::
     replace_partition(conn, "mart.kpi_x", "kpi_date", day, parquet_dir) -> rows
 """
 
-from retail_kpi.load.kpi import replace_partition
+from retail_kpi.load.kpi_tables import replace_partition
 from retail_kpi.load.loader import load_date
 
 __all__ = ["load_date", "replace_partition"]

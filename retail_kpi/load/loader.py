@@ -4,7 +4,7 @@ One transaction per landing date, serialised by advisory locks (on the date, and
 the dimensions since SCD2 recomputation must not interleave): merge the customer and
 product snapshots (SCD2), rebuild each fact day touched by the date from *all* its
 silver rows (late rows included), replace every catalogue KPI table's dates the KPI job
-recomputed (:mod:`retail_kpi.kpi.load`; the KPIs are computed once, by the Spark job),
+recomputed (:mod:`retail_kpi.load.kpi_tables`; the KPIs are computed once, by the Spark job),
 record the audit.
 A rerun writes the same rows; a crash at any point leaves the previous state (and no
 audit row saying success).
@@ -25,8 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_kpi import config
-from retail_kpi.kpi import load as kpi_tables
-from retail_kpi.load import dims, partitions, silver
+from retail_kpi.load import dims, kpi_tables, partitions, silver
 from retail_kpi.load.copy import copy_table
 from retail_kpi.load.facts import FACTS, ORDER_HEADER, FactSpec, KeyContext
 from retail_kpi.warehouse.db import WarehouseError, connection, xact_lock

@@ -52,7 +52,7 @@ on conflict (dag_id, run_id, task_id, map_index, try_number) do update set
     details = excluded.details
 """
 
-#: The clean task's per-entity counts (``pipeline.task_summary``'s ``entities``).
+#: The clean task's per-entity counts (:func:`task_summary`'s ``entities``).
 _UPSERT_ENTITY = """
 insert into audit.run_audit (
     run_id, task, entity, run_date, rows_in, rows_clean, rows_quarantined, rows_deduplicated,
@@ -209,10 +209,39 @@ def write(
     return True
 
 
+def _sum_key(rows: list[dict[str, Any]], *keys: str) -> int | None:
+    values = [int(counts[k]) for counts in rows for k in keys if isinstance(counts.get(k), int)]
+    return sum(values) if values else None
+
+
+def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
+    """Rows in/out/quarantined/deduplicated and gate outcome of a finished task, for the
+    run audit; for clean_silver also ``entities``: one row per (landing date, entity) of
+    the reconciliation reports, as stored in ``audit.run_audit``."""
+    from retail_kpi import pipeline  # not at import time: DAG parsing stays light
+
+    out: dict[str, Any] = {"rows_in": None, "rows_out": None, "rows_quarantined": None}
+    if task_id == "clean_silver":
+        rows = [
+            {"run_date": d, "entity": entity, **counts}
+            for d in pipeline.clean_dates(day, result)
+            for entity, counts in sorted(pipeline.clean_reconciliation(d).items())
+            if isinstance(counts, dict)
+        ]
+        out["rows_in"] = _sum_key(rows, "rows_in")
+        out["rows_out"] = _sum_key(rows, "rows_clean", "rows_silver", "rows_out")
+        out["rows_quarantined"] = _sum_key(rows, "rows_quarantined")
+        out["rows_deduplicated"] = _sum_key(rows, "rows_deduplicated")
+        out["entities"] = rows
+    elif task_id == "load_warehouse" and isinstance(result, dict):
+        out["rows_out"] = sum(int(v) for v in result.values() if isinstance(v, int))
+    if task_id.startswith("validate_") and isinstance(result, dict):
+        out["validation_outcome"] = result.get("outcome", "passed")
+    return out
+
+
 def _finish(context: Any, state: str) -> tuple[TaskRecord, list[dict[str, Any]]]:
     """The try's record, and (clean_silver) its per-entity counts for ``audit.run_audit``."""
-    from retail_kpi.pipeline import task_summary
-
     entities: list[dict[str, Any]] = []
     record = record_from_context(context, state)
     record.finished_at = _now()

@@ -14,7 +14,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 
 from retail_kpi import batch_size, pyfiles
 from retail_kpi.config import env, settings
-from retail_kpi.ops.locks import date_lock
+from retail_kpi.warehouse.locks import date_lock
 
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
 
@@ -158,4 +158,4 @@ class DateLockedSparkSubmitOperator(RetailSparkSubmitOperator):
             for day in days:
                 stack.enter_context(date_lock(day, f"{context['run_id']} {self.task_id}"))
             self._submit(context)
-        return {"dates": days}  # the run audit reads each date's report (pipeline.task_summary)
+        return {"dates": days}  # the run audit reads each date's report (ops.audit.task_summary)

@@ -57,8 +57,8 @@ def root(generated_lake, spark, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def url(root, make_database) -> str:
     """Every day loaded into a new warehouse, in date order (facts, then KPI tables)."""
-    from retail_kpi.kpi.load import load_kpis
     from retail_kpi.load import load_date
+    from retail_kpi.load.kpi_tables import load_kpis
     from retail_kpi.warehouse.migrate import migrate
 
     db = make_database("rk_kpi_test_gen")

@@ -26,7 +26,7 @@ PG_NAMES = {  # information_schema spelling of PG_TYPES
 
 @pytest.fixture(scope="module")
 def env(spark, make_database, tmp_path_factory):
-    from retail_kpi.kpi.load import load_kpis
+    from retail_kpi.load.kpi_tables import load_kpis
     from retail_kpi.warehouse.migrate import migrate
     from spark_jobs import kpis
 
@@ -117,7 +117,7 @@ def test_loaded_values(env):
 
 
 def test_reload_is_idempotent(env):
-    from retail_kpi.kpi.load import load_kpis
+    from retail_kpi.load.kpi_tables import load_kpis
 
     before = checksum(env["url"])
     again = load_kpis(L.D2, "rerun", env["s"])
@@ -127,7 +127,7 @@ def test_reload_is_idempotent(env):
 
 def test_date_without_rows_is_emptied(env):
     """A table with no rows for a recomputed date ends with none (stale rows removed)."""
-    from retail_kpi.kpi.load import load_kpis
+    from retail_kpi.load.kpi_tables import load_kpis
 
     with psycopg.connect(env["url"]) as conn:
         conn.execute(
@@ -155,7 +155,7 @@ def test_bi_reader_reads_every_kpi_table(env):
 
 
 def test_missing_run_output_is_one_clear_sentence(env):
-    from retail_kpi.kpi.load import load_kpis
+    from retail_kpi.load.kpi_tables import load_kpis
     from retail_kpi.warehouse.db import WarehouseError
 
     with pytest.raises(WarehouseError, match="run the KPI job"):

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from retail_kpi import config
+from retail_kpi.ops.services import collect
 from retail_kpi.services import postgres
-from retail_kpi.services.__main__ import collect
 
 pytestmark = pytest.mark.integration
 SERVICES = ["postgresql", "kafka", "spark-connect", "spark-cluster", "airflow", "superset"]
@@ -38,7 +38,7 @@ def test_the_running_warehouse_is_listed_with_its_pid_and_memory():
 
 def test_the_command_prints_one_line_per_service():
     out = subprocess.run(
-        [sys.executable, "-m", "retail_kpi.services", "status"],
+        [sys.executable, "-m", "retail_kpi.ops.services", "status"],
         capture_output=True, text=True, check=True, env=dict(os.environ),
     )  # fmt: skip
     lines = out.stdout.splitlines()

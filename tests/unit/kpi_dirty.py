@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from retail_kpi.kpi.fixtures import write_entity
+from tests.unit.kpi_fixtures import write_entity
 
 COUNTRIES = ("USA", "FRA", "MEX")
 PRODUCTS = {  # id -> (name, category, unit price, unit cost); P6 is never in the catalogue

@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal as Dec
 from pathlib import Path
 
-from retail_kpi.kpi.fixtures import write_entity
+from tests.unit.kpi_fixtures import write_entity
 
 D1 = dt.date(2024, 3, 1)
 D2 = dt.date(2024, 3, 2)

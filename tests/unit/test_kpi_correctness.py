@@ -18,9 +18,10 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from retail_kpi.kpi import windows
 from retail_kpi.kpi.catalogue import load
-from retail_kpi.kpi.fixtures import write_entity
 from tests.unit import kpi_dirty
+from tests.unit.kpi_fixtures import write_entity
 from tests.unit.kpi_reference import Reference
 
 REL, ABS = 1e-9, 1e-12
@@ -85,7 +86,7 @@ def state(spark, tmp_path_factory) -> dict[str, Any]:
     for entity, items in late.items():
         write_entity(lake / "silver", entity, items, ingest=RUN_DAY)
         rows[entity].extend(items)
-    touched = kpis.make_plan(lake / "silver", RUN_DAY)
+    touched = windows.make_plan(lake / "silver", RUN_DAY)
     kpis.run(spark, lake, RUN_DAY, "incremental")
     return {
         "full": (full, full_ref),

@@ -136,8 +136,8 @@ def test_a_record_landed_again_counts_once_with_its_latest_copy(spark, tmp_path)
     """O2 of D1 lands again on D2 with 2 units (was 1) for 20.00 (was 10.00): the KPIs of
     D1 count its latest copy once, as the loader does. USA on D1 by hand: O1 18.00 + 5.00,
     O2 20.00, O5 9.99 (O3 cancelled) = 52.99 over 3 orders and 2 + 1 + 2 + 1 = 6 units."""
-    from retail_kpi.kpi.fixtures import write_entity
     from spark_jobs import kpis
+    from tests.unit.kpi_fixtures import write_entity
 
     L.write_day1(tmp_path / "silver")
     again = L.order("O2", "C2", L.D1, "10:00:45", "USA") | {"total_items": 2}

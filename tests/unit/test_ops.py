@@ -1,6 +1,6 @@
 """Pure logic of retail_kpi.ops: alert channel and content, deadlines, secrets, audit.
 
-The date lock needs PostgreSQL: tests/integration/test_ops_locks.py.
+The date lock needs PostgreSQL: tests/integration/test_warehouse_locks.py.
 """
 
 from __future__ import annotations
@@ -153,7 +153,7 @@ def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
         tmp_path / "lake", "2026-03-02", {"orders": (10, 8, 1, 1), "order_items": (20, 19, 1, 0)}
     )
     day = dt.date(2026, 3, 2)
-    summary = pipeline.task_summary("clean_silver", day, None)
+    summary = audit.task_summary("clean_silver", day, None)
     assert {k: summary[k] for k in ("rows_in", "rows_out", "rows_quarantined")} == {
         "rows_in": 30,
         "rows_out": 27,
@@ -164,9 +164,9 @@ def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
         ("order_items", 20, 0),
         ("orders", 10, 1),
     ]
-    wait = pipeline.task_summary("wait_for_landing", day, {"files": {"orders": 2}})
+    wait = audit.task_summary("wait_for_landing", day, {"files": {"orders": 2}})
     assert wait == {"rows_in": None, "rows_out": None, "rows_quarantined": None}
-    gate = pipeline.task_summary("validate_silver", day, {"outcome": "warned"})
+    gate = audit.task_summary("validate_silver", day, {"outcome": "warned"})
     assert gate["validation_outcome"] == "warned"
 
 
@@ -175,7 +175,7 @@ def test_a_clean_of_two_dates_is_summed_and_listed_per_date(clean_env, tmp_path)
     _report(tmp_path / "lake", "2026-03-02", {"orders": (5, 4, 1, 0)})
     _report(tmp_path / "lake", "2026-03-03", {"orders": (7, 5, 0, 2)})
     result = {"dates": ["2026-03-02", "2026-03-03"]}
-    summary = pipeline.task_summary("clean_silver", dt.date(2026, 3, 3), result)
+    summary = audit.task_summary("clean_silver", dt.date(2026, 3, 3), result)
     assert (summary["rows_in"], summary["rows_out"]) == (12, 9)
     assert (summary["rows_quarantined"], summary["rows_deduplicated"]) == (1, 2)
     assert [(r["run_date"], r["rows_clean"]) for r in summary["entities"]] == [

@@ -1,4 +1,4 @@
-"""``python -m retail_kpi.services status|stop``: what the project started, in one place.
+"""``python -m retail_kpi.ops.services status|stop`` (`make services`): what runs, in one place.
 
 ``status`` prints one line per service the project can start (PostgreSQL, Kafka, the Spark
 Connect server, the Spark standalone cluster, Airflow, Superset): address, PID, health and
@@ -149,7 +149,7 @@ def stop_all() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m retail_kpi.services", description=__doc__.splitlines()[0]
+        prog="python -m retail_kpi.ops.services", description=__doc__.splitlines()[0]
     )
     parser.add_argument("action", choices=("status", "stop"), nargs="?", default="status")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""The date lock (retail_kpi.ops.locks) between processes, on a real PostgreSQL.
+"""The date lock (retail_kpi.warehouse.locks) between processes, on a real PostgreSQL.
 
 Nothing host-local: the lock is a session advisory lock in the warehouse, so a holder in
 another process (on another host alike) makes a second run of the date wait, the waiting
@@ -21,7 +21,7 @@ import psycopg
 import pytest
 
 from retail_kpi import config
-from retail_kpi.ops import locks
+from retail_kpi.warehouse import locks
 from retail_kpi.warehouse.db import LOCK_NAMESPACE, database_name
 
 pytestmark = pytest.mark.integration
@@ -33,7 +33,7 @@ HOLDER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from retail_kpi.ops.locks import date_lock
+    from retail_kpi.warehouse.locks import date_lock
     marker, release = Path(sys.argv[1]), Path(sys.argv[2])
     with date_lock(sys.argv[3], "run-1 clean_silver"):
         marker.write_text("held")
@@ -92,7 +92,7 @@ def test_a_second_run_of_the_same_date_waits_for_the_first(lock_env, tmp_path, c
     releaser = threading.Thread(target=release_once_we_wait)
     releaser.start()
     with (
-        caplog.at_level(logging.INFO, logger="retail_kpi.ops.locks"),
+        caplog.at_level(logging.INFO, logger="retail_kpi.warehouse.locks"),
         locks.date_lock(DAY, "run-2 clean_silver"),
     ):
         # Order, not time, is asserted: we only get the lock after the holder let go.

@@ -1,4 +1,4 @@
-"""Write small silver Parquet partitions from plain Python rows (tests and the benchmark).
+"""Write small silver Parquet partitions from plain Python rows (the KPI tests).
 
 The KPI tests build their inputs by hand so the expected values can be worked out on
 paper; this module only turns rows into files with the silver contract's Arrow types and
