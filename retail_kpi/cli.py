@@ -8,30 +8,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 import sys
 
-#: command -> (module, one-line help). Modules are imported only when listed here.
-COMMANDS: dict[str, tuple[str, str]] = {}
-
-
-def _register() -> None:
-    candidates = {
-        "generate": ("retail_kpi.generate.cli", "generate dirty retail data for dates"),
-        "produce": ("retail_kpi.generate.produce_cli", "publish generated days to Kafka topics"),
-        "warehouse": ("retail_kpi.warehouse.cli", "ensure, migrate and inspect the warehouse"),
-        "load": ("retail_kpi.load.cli", "load silver/KPI data of a date into Postgres"),
-        "validate": ("retail_kpi.quality.cli", "run the Great Expectations gates of a layer"),
-        "demo": ("retail_kpi.demo", "print the KPI summary read back from Postgres"),
-    }
-    for name, (module, help_) in candidates.items():
-        if importlib.util.find_spec(module.rsplit(".", 1)[0]) is not None:
-            COMMANDS[name] = (module, help_)
+#: command -> (module, one-line help). Every module must import: a broken one fails the
+#: command line loudly instead of its command silently missing from ``--help``.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "generate": ("retail_kpi.generate.cli", "generate dirty retail data for dates"),
+    "produce": ("retail_kpi.generate.produce_cli", "publish generated days to Kafka topics"),
+    "warehouse": ("retail_kpi.warehouse.cli", "ensure, migrate and inspect the warehouse"),
+    "load": ("retail_kpi.load.cli", "load silver/KPI data of a date into Postgres"),
+    "validate": ("retail_kpi.quality.cli", "run the Great Expectations gates of a layer"),
+    "demo": ("retail_kpi.demo", "print the KPI summary read back from Postgres"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    _register()
     parser = argparse.ArgumentParser(
         prog="python -m retail_kpi",
         description="Retail KPI warehouse command line. Configuration comes from the "
@@ -41,10 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     modules = {}
     for name, (module_name, help_) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
+        module = importlib.import_module(module_name)
         modules[name] = module
         module.configure(sub.add_parser(name, help=help_, description=help_))
     args = parser.parse_args(argv)

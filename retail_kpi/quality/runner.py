@@ -90,22 +90,6 @@ def _pandas_options(options: dict[str, Any]) -> Any:
     return pd.option_context(*itertools.chain.from_iterable(options.items()))
 
 
-def _forget_batches(context: Any) -> None:
-    """Let go of the in-memory batches GX has validated.
-
-    GX's execution engine keeps the data of every batch it loaded (``BatchManager``'s
-    ``batch_data_cache``, which its ``reset_batch_cache`` does not clear) for the life of
-    the context, so the frames of all suites of a gate stayed in memory: at 5M order lines
-    2.3 GiB of Arrow buffers by the last landing file. The freed buffers are returned to
-    the system, since the next file is read right after."""
-    import pyarrow as pa
-
-    manager = context.data_sources.get("lake").get_execution_engine().batch_manager
-    manager.reset_batch_cache()
-    manager.batch_data_cache.clear()
-    pa.default_memory_pool().release_unused()
-
-
 def _as_pandas(value: Any) -> Any:
     """Dates become Timestamps to compare with the datetime64 columns of pandas batches."""
     import pandas as pd
@@ -188,7 +172,7 @@ def run_gate(
             outcomes.extend(flat)
             if batch.frame is not None:
                 batch.frame = None  # validated: free it before the next batch is read
-                _forget_batches(context)
+                gx_context.forget_batches(context)
     pages = build_pages(context, identifiers)
     for o in outcomes:
         o.details["data_docs"] = pages.get(o.suite)

@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 
 from retail_kpi.config import Settings
-from retail_kpi.quality.gx_context import build_context, index_columns
-from retail_kpi.quality.runner import _forget_batches
+from retail_kpi.quality.gx_context import build_context, forget_batches, index_columns
 
 
 def _validated(tmp_path: Path, frame: pd.DataFrame) -> tuple[Any, Any]:
@@ -49,7 +48,7 @@ def test_validated_frames_are_not_kept_by_the_context(tmp_path: Path) -> None:
     gc.collect()
     assert alive() is not None  # GX's engine still holds it
 
-    _forget_batches(context)
+    forget_batches(context)
     gc.collect()
 
     assert alive() is None
