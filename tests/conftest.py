@@ -59,7 +59,7 @@ def spark_connect(tmp_path_factory) -> Iterator[str]:
     """A Spark Connect server of the project's (its own folder and port); its URL."""
     from retail_kpi.services import spark_connect as service
 
-    server = service.LocalServer(
+    server = service.ConnectServer(
         tmp_path_factory.mktemp("spark_connect"), service.free_port(), "local[2]"
     )
     yield server.start()

@@ -20,7 +20,6 @@ import logging
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,12 +60,14 @@ def healthy(servers: str | None = None, timeout_s: float = HEALTH_TIMEOUT_S) -> 
 
 
 @dataclass(frozen=True)
-class LocalBroker:
+class LocalBroker(process.LocalServer):
     """A broker this checkout runs: its folder and its two loopback ports."""
 
     root: Path = STATE_DIR
     port: int = DEFAULT_PORT
     controller_port: int = DEFAULT_CONTROLLER_PORT
+    label = "Kafka broker"
+    error = KafkaError
 
     @classmethod
     def at(
@@ -100,32 +101,19 @@ class LocalBroker:
     def marker(self) -> str:
         return str(self.server_properties.resolve())
 
-    def pid(self) -> int | None:
-        """PID of this broker when it runs (a recorded PID of another process is ignored)."""
-        return process.read_pid(self.pid_file, self.marker)
+    @property
+    def logs(self) -> str:
+        return f"{self.logs_dir / 'server.log'} and {self.logs_dir / 'kafka.out'}"
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> str:
         """Format (first time), start and wait until healthy; return the address.
 
         Idempotent: a running healthy broker of this folder is left as it is.
         """
-        # one start of a folder at a time (e.g. `make demo` and a test session at once)
-        with process.exclusive(self.root / ".start.lock"):
-            running = self.pid()
-            if running is None:
-                running = self._launch()
-            self._wait_healthy(running, timeout_s)
-        log.info("Kafka broker on %s (PID %d, data %s)", self.address, running, self.data_dir)
-        return self.address
+        return super().start(timeout_s)
 
-    def stop(self) -> bool:
-        """Stop this broker by its recorded PID; False when it was not running."""
-        running = self.pid()
-        if running is None:
-            return False
-        process.stop(running, self.marker)
-        self.pid_file.unlink(missing_ok=True)
-        return True
+    def _ready(self) -> bool:
+        return process.port_open(HOST, self.port) and healthy(self.address, timeout_s=2.0)
 
     def status(self) -> ServiceStatus:
         running = self.pid()
@@ -181,32 +169,8 @@ class LocalBroker:
             log.info("formatting Kafka storage %s", self.data_dir)
             self._format()
         cmd = self._java("kafka.Kafka", str(self.server_properties.resolve()))
-        with (self.logs_dir / "kafka.out").open("ab") as out:
-            child = subprocess.Popen(
-                cmd, cwd=self.root, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                start_new_session=True,
-            )  # fmt: skip
-        process.write_pid(self.pid_file, child.pid)
-        while child.poll() is None and not process.is_ours(child.pid, self.marker):
-            time.sleep(0.01)  # until exec: the forked child still shows Python's command line
-        return child.pid
-
-    def _wait_healthy(self, pid: int, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not process.is_ours(pid, self.marker):
-                break
-            if process.port_open(HOST, self.port) and healthy(self.address, timeout_s=2.0):
-                return
-            time.sleep(POLL_S)
-        alive = process.is_ours(pid, self.marker)
-        if alive:
-            process.stop(pid, self.marker)
-        self.pid_file.unlink(missing_ok=True)
-        what = f"was not healthy after {timeout_s:.0f} s" if alive else "exited while starting"
-        raise KafkaError(
-            f"The Kafka broker on {self.address} {what}; see {self.logs_dir / 'server.log'} "
-            f"and {self.logs_dir / 'kafka.out'}."
+        return process.spawn(
+            cmd, self.logs_dir / "kafka.out", self.pid_file, self.marker, cwd=self.root
         )
 
 

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 30.0
 
 
@@ -158,3 +161,105 @@ def human_bytes(n: int | None) -> str:
             return f"{value:.0f} {unit}" if unit in ("B", "KiB") else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GiB"
+
+
+def spawn(
+    cmd: list[str],
+    log_file: Path,
+    pid_file: Path,
+    marker: str,
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> int:
+    """Start ``cmd`` in a session of its own (it outlives the caller), output appended to
+    ``log_file``; record its PID and return it once the process shows ``marker`` (until
+    exec, a forked child still shows this Python's command line, or none)."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as out:
+        child = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+            start_new_session=True,
+        )  # fmt: skip
+    write_pid(pid_file, child.pid)
+    while child.poll() is None and not is_ours(child.pid, marker):
+        time.sleep(0.01)
+    return child.pid
+
+
+class LocalServer:
+    """A server this checkout runs as one recorded process (the Kafka broker, the Spark
+    Connect server): :meth:`start` is idempotent and one start of a folder runs at a time,
+    :meth:`stop` signals only the recorded PID, and only while it is still ours.
+
+    A subclass (a frozen dataclass) gives ``root``, ``pid_file``, ``marker`` (a string of
+    the server's command line), ``address``, ``label``, ``logs`` and ``error``, and
+    implements :meth:`_launch` (start the process, record its PID) and :meth:`_ready`.
+    """
+
+    root: Path
+    label: str = "server"
+    error: type[Exception] = RuntimeError
+    poll_s: float = 0.25
+
+    @property
+    def pid_file(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def marker(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def address(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def logs(self) -> str:
+        """Where to look when it does not start (named in the error)."""
+        raise NotImplementedError
+
+    def _launch(self) -> int:
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        raise NotImplementedError
+
+    def pid(self) -> int | None:
+        """PID of this server when it runs (a recorded PID of another process is ignored)."""
+        return read_pid(self.pid_file, self.marker)
+
+    def start(self, timeout_s: float) -> str:
+        """Start the server (a running one is left as it is), wait until it is ready, and
+        return its address."""
+        with exclusive(self.root / ".start.lock"):
+            running = self.pid()
+            if running is None:
+                running = self._launch()
+            self._wait_ready(running, timeout_s)
+        log.info("%s on %s (PID %d; %s)", self.label, self.address, running, self.logs)
+        return self.address
+
+    def stop(self) -> bool:
+        """Stop this server by its recorded PID; False when it was not running."""
+        running = self.pid()
+        if running is None:
+            return False
+        stop(running, self.marker)
+        self.pid_file.unlink(missing_ok=True)
+        return True
+
+    def _wait_ready(self, pid: int, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not is_ours(pid, self.marker):
+                break
+            if self._ready():
+                return
+            time.sleep(self.poll_s)
+        alive = is_ours(pid, self.marker)
+        if alive:
+            stop(pid, self.marker)
+        self.pid_file.unlink(missing_ok=True)
+        what = f"was not ready after {timeout_s:.0f} s" if alive else "exited while starting"
+        raise self.error(f"The {self.label} on {self.address} {what}; see {self.logs}.")

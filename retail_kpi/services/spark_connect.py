@@ -23,9 +23,7 @@ import logging
 import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +37,6 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 15002
 STATE_DIR = config.LOCAL_DIR / "spark-connect"
 START_TIMEOUT_S = 120.0
-POLL_S = 0.25
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 
 #: Static settings of the server's application (the per-session SQL settings are the
@@ -89,16 +86,22 @@ def _host_port(url: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True)
-class LocalServer:
+class ConnectServer(process.LocalServer):
     """A Spark Connect server this checkout runs: its folder, port and master."""
 
     root: Path = STATE_DIR
     port: int = DEFAULT_PORT
     master: str = ""
+    label = "Spark Connect server"
+    error = SparkConnectError
 
     @property
     def url(self) -> str:
         return f"sc://{HOST}:{self.port}"
+
+    @property
+    def address(self) -> str:
+        return self.url
 
     @property
     def pid_file(self) -> Path:
@@ -109,32 +112,20 @@ class LocalServer:
         return self.root / "server.log"
 
     @property
+    def logs(self) -> str:
+        return str(self.log_file)
+
+    @property
     def marker(self) -> str:
         return f"spark.connect.grpc.binding.port={self.port}"
-
-    def pid(self) -> int | None:
-        """PID of this server when it runs (a recorded PID of another process is ignored)."""
-        return process.read_pid(self.pid_file, self.marker)
 
     def start(self, timeout_s: float = START_TIMEOUT_S) -> str:
         """Start the server (a running one is left as it is) and wait until it answers."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with process.exclusive(self.root / ".start.lock"):
-            running = self.pid()
-            if running is None:
-                running = self._launch()
-            self._wait_ready(running, timeout_s)
-        log.info("Spark Connect on %s (PID %d, log %s)", self.url, running, self.log_file)
-        return self.url
+        return super().start(timeout_s)
 
-    def stop(self) -> bool:
-        """Stop this server by its recorded PID; False when it was not running."""
-        running = self.pid()
-        if running is None:
-            return False
-        process.stop(running, self.marker)
-        self.pid_file.unlink(missing_ok=True)
-        return True
+    def _ready(self) -> bool:
+        return answers(self.url, timeout_s=5.0)
 
     def status(self) -> ServiceStatus:
         running = self.pid()
@@ -182,28 +173,9 @@ class LocalServer:
             "PYSPARK_PYTHON": sys.executable,
         }
         env.pop("PYSPARK_GATEWAY_PORT", None)
-        with self.log_file.open("ab") as out:
-            child = subprocess.Popen(
-                self.command(), cwd=self.root, env=env, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=out, start_new_session=True,
-            )  # fmt: skip
-        process.write_pid(self.pid_file, child.pid)
-        return child.pid
-
-    def _wait_ready(self, pid: int, timeout_s: float) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not process.is_ours(pid, self.marker):
-                break
-            if answers(self.url, timeout_s=5.0):
-                return
-            time.sleep(POLL_S)
-        alive = process.is_ours(pid, self.marker)
-        if alive:
-            process.stop(pid, self.marker)
-        self.pid_file.unlink(missing_ok=True)
-        what = f"did not answer after {timeout_s:.0f} s" if alive else "exited while starting"
-        raise SparkConnectError(f"Spark Connect on {self.url} {what}; see {self.log_file}.")
+        return process.spawn(
+            self.command(), self.log_file, self.pid_file, self.marker, cwd=self.root, env=env
+        )
 
 
 def free_port() -> int:
@@ -215,7 +187,7 @@ def free_port() -> int:
 
 def url() -> str:
     """Where jobs connect: SPARK_REMOTE, else the project's server."""
-    return config.env("SPARK_REMOTE") or LocalServer().url
+    return config.env("SPARK_REMOTE") or ConnectServer().url
 
 
 def airflow_conn(remote: str) -> str:
@@ -234,19 +206,19 @@ def start(timeout_s: float = START_TIMEOUT_S) -> str:
                 "or unset the variable to use the project's."
             )
         return external
-    return LocalServer().start(timeout_s)
+    return ConnectServer().start(timeout_s)
 
 
 def stop() -> bool:
     """Stop the project's server (never an external one); False when it was not running."""
-    return LocalServer().stop()
+    return ConnectServer().stop()
 
 
 def status() -> ServiceStatus:
     external = config.env("SPARK_REMOTE")
     if external:
         return ServiceStatus("spark-connect", external, None, answers(external), managed=False)
-    return LocalServer().status()
+    return ConnectServer().status()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     external = config.env("SPARK_REMOTE")
-    server = LocalServer(port=args.port, master=args.master)
+    server = ConnectServer(port=args.port, master=args.master)
     try:
         if args.command == "start":
             address = start(args.timeout) if external else server.start(args.timeout)

@@ -43,7 +43,7 @@ def test_a_client_session_gets_the_jobs_sql_settings(spark_connect: str) -> None
 
 
 def test_a_server_starts_reports_and_stops_by_its_pid(tmp_path) -> None:
-    server = service.LocalServer(tmp_path, service.free_port(), "local[1]")
+    server = service.ConnectServer(tmp_path, service.free_port(), "local[1]")
     assert server.status().state == "stopped"
     url = server.start(timeout_s=180)
     try:

@@ -12,6 +12,8 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from tests.unit.kpi_fixtures import BUSINESS_DATE
+
 Z = Decimal("0.00")
 DAY = dt.timedelta(days=1)
 FACTS = ("orders", "order_items", "returns", "shipments", "inventory", "web_sessions")
@@ -38,16 +40,10 @@ class Reference:
     def __init__(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         self.rows = rows
         self.available: set[dt.date] = set()
-        date_of = {
-            "orders": "order_date",
-            "order_items": "order_date",
-            "returns": "return_date",
-            "shipments": "order_date",
-            "inventory": "snapshot_date",
-            "web_sessions": "session_date",
-        }
         for e in FACTS:
-            self.available |= {r[date_of[e]] for r in rows.get(e, [])}
+            column = BUSINESS_DATE[e]
+            assert column is not None, e
+            self.available |= {r[column] for r in rows.get(e, [])}
         orders = {o["order_id"]: o for o in rows["orders"]}
         self.lines = []
         for it in rows["order_items"]:
