@@ -56,9 +56,7 @@ def submitted() -> bool:
 
 #: The per-session part of DEFAULT_CONF: what a client of a shared Spark Connect server sets
 #: on its own session (the rest is the server's, :mod:`retail_kpi.services.spark_connect`).
-SESSION_CONF: dict[str, str] = {
-    k: v for k, v in DEFAULT_CONF.items() if k.startswith("spark.sql.") and "session" not in k
-}
+SESSION_CONF: dict[str, str] = {k: v for k, v in DEFAULT_CONF.items() if k.startswith("spark.sql.")}
 
 
 def add_session_args(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +97,6 @@ def connect_session(app_name: str, remote: str) -> SparkSession:
     spark = SparkSession.builder.remote(remote).appName(app_name).create()
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)
-    spark.conf.set("spark.sql.session.timeZone", "UTC")
     return spark
 
 

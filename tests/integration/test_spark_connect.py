@@ -34,9 +34,9 @@ def test_the_server_listens_on_loopback_only(spark_connect: str) -> None:
 def test_a_client_session_gets_the_jobs_sql_settings(spark_connect: str) -> None:
     spark = connect_session("test-client", spark_connect)
     try:
+        assert SESSION_CONF["spark.sql.session.timeZone"] == "UTC"
         for key, value in SESSION_CONF.items():
             assert spark.conf.get(key) == value
-        assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
         assert spark.range(10).selectExpr("sum(id)").collect()[0][0] == 45
     finally:
         spark.stop()
