@@ -93,7 +93,18 @@ def _interrupt(spark: SparkSession, signum: int) -> None:
 
 
 def connect_session(app_name: str, remote: str) -> SparkSession:
-    """A session of the Spark Connect server at ``remote``, with the jobs' SQL settings."""
+    """A session of the Spark Connect server at ``remote``, with the jobs' SQL settings.
+
+    Nothing listening there fails the job at once, naming the server (the client would
+    otherwise retry for minutes)."""
+    from retail_kpi.services import process, spark_connect
+
+    host, port = spark_connect.host_port(remote)
+    if not process.port_open(host, port, timeout_s=5.0):
+        fail(
+            f"Spark Connect at {remote} does not answer (nothing listens on {host}:{port}); "
+            "start it (make spark-connect) or point the Airflow connection 'spark' elsewhere."
+        )
     spark = SparkSession.builder.remote(remote).appName(app_name).create()
     for key, value in SESSION_CONF.items():
         spark.conf.set(key, value)

@@ -65,7 +65,7 @@ def answers(url: str, timeout_s: float = 10.0) -> bool:
     """True when a Spark Connect server at ``url`` runs a query (not merely an open port)."""
     from pyspark.sql import SparkSession
 
-    host, port = _host_port(url)
+    host, port = host_port(url)
     if not process.port_open(host, port):
         return False
     try:
@@ -79,7 +79,7 @@ def answers(url: str, timeout_s: float = 10.0) -> bool:
         return False
 
 
-def _host_port(url: str) -> tuple[str, int]:
+def host_port(url: str) -> tuple[str, int]:
     netloc = url.removeprefix("sc://").split("/", 1)[0].split(";", 1)[0]
     host, _, port = netloc.partition(":")
     return host, int(port or DEFAULT_PORT)
@@ -192,7 +192,7 @@ def url() -> str:
 
 def airflow_conn(remote: str) -> str:
     """The Airflow connection (JSON, for ``AIRFLOW_CONN_SPARK``) of a Connect server."""
-    host, port = _host_port(remote)
+    host, port = host_port(remote)
     return json.dumps({"conn_type": "spark_connect", "host": f"sc://{host}", "port": port})
 
 

@@ -6,11 +6,14 @@ test_retail_daily_dag.py.)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import psutil
 import pytest
 
+from retail_kpi import config
 from retail_kpi.services import spark_connect as service
 from spark_jobs.common import SESSION_CONF, connect_session
 
@@ -56,3 +59,20 @@ def test_a_server_starts_reports_and_stops_by_its_pid(tmp_path) -> None:
         assert server.stop()
     assert not psutil.pid_exists(st.pid) or psutil.Process(st.pid).status() == "zombie"
     assert server.status().state == "stopped" and not server.stop()
+
+
+def test_a_job_pointed_at_no_server_fails_at_once_naming_it(tmp_path) -> None:
+    """Without the check the client retries for minutes; the bound here only stops a hang."""
+    (tmp_path / "silver").mkdir()
+    remote = f"sc://127.0.0.1:{service.free_port()}"
+    proc = subprocess.run(
+        [sys.executable, "spark_jobs/kpis.py", "--date", "2026-03-01", "--lake", str(tmp_path),
+         "--remote", remote],
+        capture_output=True, text=True, timeout=120, cwd=config.REPO_ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"ERROR: Spark Connect at {remote} does not answer (nothing listens on "
+        f"127.0.0.1:{remote.rsplit(':', 1)[1]}); start it (make spark-connect) or point the "
+        "Airflow connection 'spark' elsewhere."
+    )
