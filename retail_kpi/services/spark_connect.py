@@ -18,12 +18,14 @@ How the DAGs use it: point the Airflow connection ``spark`` at it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import shutil
 import socket
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +63,28 @@ def spark_home() -> Path:
     return Path(pyspark.__file__).resolve().parent
 
 
+#: What pyspark sets in ``os.environ`` when a process creates a Spark Connect session; from
+#: then on that process (and every child it starts with its environment) can no longer
+#: create a classic session, spark-submit's jobs included.
+CONNECT_MODE_VARIABLES = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE", "SPARK_REMOTE")
+
+
+@contextlib.contextmanager
+def client_environment() -> Iterator[None]:
+    """Within the block, a Spark Connect session may be created in this process; its marks
+    on ``os.environ`` are undone afterwards (a probe, a test), so this process and its
+    children can still run classic Spark."""
+    saved = {name: os.environ.get(name) for name in CONNECT_MODE_VARIABLES}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def answers(url: str, timeout_s: float = 10.0) -> bool:
     """True when a Spark Connect server at ``url`` runs a query (not merely an open port)."""
     from pyspark.sql import SparkSession
@@ -69,11 +93,12 @@ def answers(url: str, timeout_s: float = 10.0) -> bool:
     if not process.port_open(host, port):
         return False
     try:
-        session = SparkSession.builder.remote(url).create()
-        try:
-            return bool(session.range(1).count() == 1)
-        finally:
-            session.stop()
+        with client_environment():
+            session = SparkSession.builder.remote(url).create()
+            try:
+                return bool(session.range(1).count() == 1)
+            finally:
+                session.stop()
     except Exception as exc:
         log.debug("Spark Connect at %s does not answer yet: %s", url, exc)
         return False

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from retail_kpi.airflow_env import airflow_env
+from retail_kpi.services import spark_connect as service
 from tests.integration.checksums import table_checksums
 
 pytestmark = pytest.mark.integration
@@ -131,7 +132,9 @@ def _counts(url: str) -> dict[str, int]:
     return {"lines": lines, "orders": orders, "offsets": offsets, "kpi": kpi, "facts": facts}
 
 
-def test_a_day_from_kafka_is_loaded_once_through_redelivery_and_rerun(env, expected):
+def test_a_day_from_kafka_is_loaded_once_through_redelivery_and_rerun(env, expected, spark_connect):
+    """The first batch's Spark tasks run through spark-submit, the re-delivered batch's as
+    clients of a Spark Connect server (the Kafka source included): the same warehouse."""
     manifest = produce(env)
     sent = sum(t["messages"] for t in manifest["kafka"]["topics"].values())
     run_dag(env, "2026-02-04T00:10:00+00:00")
@@ -142,7 +145,9 @@ def test_a_day_from_kafka_is_loaded_once_through_redelivery_and_rerun(env, expec
     assert first["kpi"] == first["facts"] and len(first["kpi"]) == 5  # the five countries
 
     produce(env)  # the source re-delivers the whole day
-    run_dag(env, "2026-02-04T00:20:00+00:00")
+    connect = {**env, "AIRFLOW_CONN_SPARK": service.airflow_conn(spark_connect)}
+    log = run_dag(connect, "2026-02-04T00:20:00+00:00")
+    assert log.count("Spark Connect client: ") == 3  # ingest_kafka, clean_silver, compute_kpis
     second = _counts(env["WAREHOUSE_URL"])
     assert (second["lines"], second["orders"]) == (first["lines"], first["orders"])
     assert second["kpi"] == first["kpi"]  # re-delivered events are not counted again

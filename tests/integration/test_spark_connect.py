@@ -6,6 +6,7 @@ test_retail_daily_dag.py.)
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -35,14 +36,26 @@ def test_the_server_listens_on_loopback_only(spark_connect: str) -> None:
 
 
 def test_a_client_session_gets_the_jobs_sql_settings(spark_connect: str) -> None:
-    spark = connect_session("test-client", spark_connect)
-    try:
-        assert SESSION_CONF["spark.sql.session.timeZone"] == "UTC"
-        for key, value in SESSION_CONF.items():
-            assert spark.conf.get(key) == value
-        assert spark.range(10).selectExpr("sum(id)").collect()[0][0] == 45
-    finally:
-        spark.stop()
+    with service.client_environment():  # the rest of the session still runs classic Spark
+        spark = connect_session("test-client", spark_connect)
+        try:
+            assert SESSION_CONF["spark.sql.session.timeZone"] == "UTC"
+            for key, value in SESSION_CONF.items():
+                assert spark.conf.get(key) == value
+            assert spark.range(10).selectExpr("sum(id)").collect()[0][0] == 45
+        finally:
+            spark.stop()
+    assert os.environ.get("SPARK_CONNECT_MODE_ENABLED") is None
+
+
+def test_probing_a_server_leaves_this_process_able_to_run_classic_spark(
+    spark_connect: str,
+) -> None:
+    """pyspark marks a process that made a Connect session; a probe must not (a DAG run
+    started from it would fail in spark-submit with CONNECT_URL_NOT_SET)."""
+    before = {name: os.environ.get(name) for name in service.CONNECT_MODE_VARIABLES}
+    assert service.answers(spark_connect)
+    assert {name: os.environ.get(name) for name in service.CONNECT_MODE_VARIABLES} == before
 
 
 def test_a_server_starts_reports_and_stops_by_its_pid(tmp_path) -> None:
