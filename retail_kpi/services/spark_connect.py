@@ -85,7 +85,7 @@ def client_environment() -> Iterator[None]:
                 os.environ[name] = value
 
 
-def answers(url: str, timeout_s: float = 10.0) -> bool:
+def answers(url: str) -> bool:
     """True when a Spark Connect server at ``url`` runs a query (not merely an open port)."""
     from pyspark.sql import SparkSession
 
@@ -150,7 +150,7 @@ class ConnectServer(process.LocalServer):
         return super().start(timeout_s)
 
     def _ready(self) -> bool:
-        return answers(self.url, timeout_s=5.0)
+        return answers(self.url)
 
     def status(self) -> ServiceStatus:
         running = self.pid()
