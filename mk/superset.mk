@@ -5,7 +5,7 @@ SUPERSET_HOME ?= $(CURDIR)/.superset
 SUPERSET_PORT ?= 8088
 export SUPERSET_HOME SUPERSET_PORT
 
-.PHONY: superset superset-stop superset-venv superset-lock superset-import superset-screenshot chromium
+.PHONY: superset superset-stop superset-venv superset-lock superset-import superset-screenshot superset-query-contexts chromium
 
 # Superset 6.1 pins SQLAlchemy 1.4 and Flask-AppBuilder; Airflow 3 needs SQLAlchemy 2,
 # so Superset gets its own venv, installed from its own lock.
@@ -39,3 +39,7 @@ superset-screenshot: superset-venv chromium ## refresh docs/img/executive-overvi
 	$(SUPERSET_PY) -c "import sys; from PIL import Image; im = Image.open(sys.argv[1]).convert('RGB'); \
 	  im.thumbnail((1200, 1200)); im.quantize(colors=128).save(sys.argv[2], optimize=True)" \
 	  $(SUPERSET_HOME)/screenshots/executive-overview.png docs/img/executive-overview.png
+
+superset-query-contexts: superset-venv chromium ## after editing a chart: store each chart's query context in superset/bundle (needs `make superset` running)
+	$(SUPERSET_PY) superset/query_contexts.py --url http://127.0.0.1:$(SUPERSET_PORT) \
+	  --password="$$($(SUPERSET_PY) superset/manage.py login | cut -d' ' -f2)"

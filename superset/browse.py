@@ -53,7 +53,7 @@ def _slice_id(url: str) -> int | None:
         return None
 
 
-def _login(page: Any, base: str, user: str, password: str) -> None:
+def login(page: Any, base: str, user: str, password: str) -> None:
     page.goto(f"{base}/login/")
     page.fill("#username", user)
     page.fill("#password", password)
@@ -61,7 +61,7 @@ def _login(page: Any, base: str, user: str, password: str) -> None:
     page.wait_for_url("**/superset/welcome/**", timeout=60_000)
 
 
-def _api(page: Any, base: str, path: str) -> Any:
+def api_result(page: Any, base: str, path: str) -> Any:
     resp = page.request.get(f"{base}{path}")
     if not resp.ok:
         raise SystemExit(f"GET {path} answered {resp.status}: {resp.text()[:200]}")
@@ -71,7 +71,8 @@ def _api(page: Any, base: str, path: str) -> Any:
 def check_dashboard(page: Any, base: str, dash: dict[str, Any], shots: Path) -> dict[str, Any]:
     """Open one dashboard, wait for every chart's data, and collect the facts."""
     expected = {
-        c["id"]: c["slice_name"] for c in _api(page, base, f"/api/v1/dashboard/{dash['id']}/charts")
+        c["id"]: c["slice_name"]
+        for c in api_result(page, base, f"/api/v1/dashboard/{dash['id']}/charts")
     }
     answers: dict[int, dict[str, Any]] = {}
 
@@ -130,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport=VIEWPORT)
-            _login(page, args.url, args.user, args.password)
-            dashboards = _api(page, args.url, "/api/v1/dashboard/?q=(page_size:100)")
+            login(page, args.url, args.user, args.password)
+            dashboards = api_result(page, args.url, "/api/v1/dashboard/?q=(page_size:100)")
             report = [
                 check_dashboard(page, args.url, d, args.shots)
                 for d in sorted(dashboards, key=lambda d: d["id"])

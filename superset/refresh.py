@@ -40,11 +40,15 @@ class SupersetClient:
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        self.headers: dict[str, str] = {"Content-Type": "application/json"}
+        self.headers: dict[str, str] = {}
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.base + path, data, self.headers, method=method)
+        headers = dict(self.headers)
+        data = None
+        if body is not None:  # a GET saying JSON but sending none is a 400 for Superset
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data, headers, method=method)
         with self.opener.open(req, timeout=TIMEOUT_S) as resp:
             return json.loads(resp.read() or b"{}")
 

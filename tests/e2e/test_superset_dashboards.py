@@ -9,6 +9,7 @@ PostgreSQL written here, independently of Superset's SQL.
 from __future__ import annotations
 
 import importlib.util
+import urllib.error
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,31 @@ def test_every_chart_rendered_without_error(browser_report: dict[str, Any]) -> N
                     problems.append(f"{where}: no rows")
             elif not chart.get("drawn"):
                 problems.append(f"{where}: has {chart['rowcount']} rows but nothing was drawn")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_chart_answers_the_chart_data_api(
+    superset: Any, browser_report: dict[str, Any]
+) -> None:
+    """API clients, alerts & reports and cache warm-up run a chart by id from its saved
+    query context (without one Superset answers 400); each gives the rows its dashboard
+    showed."""
+    client = _load_refresh_module().SupersetClient(superset.url)
+    client.login(superset.user, superset.password)
+    shown = {c["id"]: c for d in browser_report["dashboards"] for c in d["charts"]}
+    problems = []
+    for chart_id, chart in sorted(shown.items()):
+        try:
+            (result, *_) = client.get(f"/api/v1/chart/{chart_id}/data/")["result"]
+        except urllib.error.HTTPError as err:
+            problems.append(f"{chart['name']}: {err.code} {err.read()[:300]!r}")
+            continue
+        if result.get("error") or result["rowcount"] != chart["rowcount"]:
+            problems.append(
+                f"{chart['name']}: {result['rowcount']} rows, dashboard {chart['rowcount']},"
+                f" error {result.get('error')}"
+            )
+    assert len(shown) == len(list(BUNDLE.glob("charts/*.yaml")))
     assert not problems, "\n".join(problems)
 
 

@@ -95,6 +95,33 @@ def test_columns_used_by_charts_exist() -> None:
         assert set(used) <= known, f"{name} uses unknown columns {set(used) - known}"
 
 
+def test_every_chart_has_a_query_context_built_from_its_params() -> None:
+    """Superset's chart data API, reports and thumbnails run the saved query context, not
+    the params: a chart without one answers 400, and one built from older params runs an
+    older query. superset/query_contexts.py stores the params it built from as form_data."""
+    problems = []
+    for name, chart in _load("charts").items():
+        if not chart.get("query_context"):
+            problems.append(f"{name}: no query context")
+            continue
+        context = json.loads(chart["query_context"])
+        if context["form_data"] != chart["params"]:
+            problems.append(f"{name}: built from other params")
+        if context["datasource"] != {
+            "id": int(chart["params"]["datasource"].split("__")[0]),
+            "type": "table",
+        }:
+            problems.append(f"{name}: names another dataset than its params")
+        if not context["queries"] or any(
+            "slice_id" in q.get("url_params", {}) for q in context["queries"]
+        ):
+            problems.append(f"{name}: no queries, or a query names a chart id")
+    assert not problems, (
+        "rerun `make superset-query-contexts` against a Superset that imported the bundle:\n"
+        + "\n".join(problems)
+    )
+
+
 def test_connection_is_templated_read_only_and_passwordless() -> None:
     (database,) = _load("databases").values()
     uri = database["sqlalchemy_uri"]
