@@ -234,7 +234,12 @@ def task_summary(task_id: str, day: dt.date, result: Any) -> dict[str, Any]:
         out["rows_deduplicated"] = _sum_key(rows, "rows_deduplicated")
         out["entities"] = rows
     elif task_id == "load_warehouse" and isinstance(result, dict):
-        out["rows_out"] = sum(int(v) for v in result.values() if isinstance(v, int))
+        from retail_kpi.load.facts import FACTS
+
+        # Fact rows only: dimension versions and KPI rows are not the day's records, and
+        # counting them made "rows loaded" exceed the rows the run ingested.
+        facts = {spec.table for spec in FACTS}
+        out["rows_out"] = sum(int(v) for k, v in result.items() if k in facts)
     if task_id.startswith("validate_") and isinstance(result, dict):
         out["validation_outcome"] = result.get("outcome", "passed")
     return out

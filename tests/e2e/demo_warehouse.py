@@ -77,6 +77,7 @@ def _load_day(s: config.Settings, day: dt.date, gate: bool) -> None:
     the tasks that built it (counts from the clean job's reconciliation report; the DAG's
     first task only waits for the landing, so its row carries no counts, as in a run)."""
     from retail_kpi.load import load_date
+    from retail_kpi.ops.audit import task_summary
     from retail_kpi.pipeline import clean_reconciliation
     from retail_kpi.quality import run_gate
 
@@ -94,7 +95,7 @@ def _load_day(s: config.Settings, day: dt.date, gate: bool) -> None:
     )  # fmt: skip
     t = dt.datetime.now(dt.UTC)
     loaded = load_date(day, settings=s, run_id=run_id)  # facts and every KPI table, one txn
-    _audit(url, day, "load_warehouse", t, rows_out=sum(loaded.values()))
+    _audit(url, day, "load_warehouse", t, **task_summary("load_warehouse", day, loaded))
     if gate:
         t = dt.datetime.now(dt.UTC)
         result = run_gate("warehouse", day, run_id=run_id, settings=s)

@@ -166,6 +166,8 @@ def test_task_summary_reads_the_clean_reconciliation(clean_env, tmp_path):
     ]
     wait = audit.task_summary("wait_for_landing", day, {"files": {"orders": 2}})
     assert wait == {"rows_in": None, "rows_out": None, "rows_quarantined": None}
+    loaded = {"fct_order_line": 19, "fct_web_session": 4, "dim_customer": 7, "kpi_daily_sales": 5}
+    assert audit.task_summary("load_warehouse", day, loaded)["rows_out"] == 19 + 4  # facts only
     gate = audit.task_summary("validate_silver", day, {"outcome": "warned"})
     assert gate["validation_outcome"] == "warned"
 
