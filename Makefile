@@ -53,7 +53,7 @@ clean-data: ## delete generated data and local Airflow state (keeps the venv and
 lint: venv ## ruff, mypy, sqlfluff and the import contracts (no cycle, no upward import)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy retail_kpi spark_jobs
+	$(VENV)/bin/mypy retail_kpi simulator spark_jobs
 	$(VENV)/bin/sqlfluff lint warehouse
 	$(VENV)/bin/lint-imports --no-cache
 

@@ -1,4 +1,4 @@
-# Data generator (retail_kpi/generate, docs/DATA.md).
+# Data generator, the upstream simulator's file half (simulator/, docs/DATA.md).
 .PHONY: generate bench-generate test-generate
 
 GEN_DATE ?= $(shell date -u +%F)

@@ -14,8 +14,8 @@ import sys
 #: command -> (module, one-line help). Every module must import: a broken one fails the
 #: command line loudly instead of its command silently missing from ``--help``.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "generate": ("retail_kpi.generate.cli", "generate dirty retail data for dates"),
-    "produce": ("retail_kpi.generate.produce_cli", "publish generated days to Kafka topics"),
+    "generate": ("simulator.cli", "generate dirty retail data for dates"),
+    "produce": ("simulator.produce_cli", "publish generated days to Kafka topics"),
     "warehouse": ("retail_kpi.warehouse.cli", "ensure, migrate and inspect the warehouse"),
     "load": ("retail_kpi.load.cli", "load silver/KPI data of a date into Postgres"),
     "validate": ("retail_kpi.quality.cli", "run the Great Expectations gates of a layer"),

@@ -73,7 +73,7 @@ def _instrument_load(parts: dict[str, float]) -> None:
 def drop_landing(day: dt.date, params: dict[str, Any]) -> dict[str, Any]:
     """The source's work: the date's landing files and done-marker, as the CLI writes them."""
     from retail_kpi.config import settings
-    from retail_kpi.generate import DefectRates, generate_day
+    from simulator import DefectRates, generate_day
 
     s = settings()
     scale = float(params.get("defect_scale", 1.0))

@@ -1,4 +1,4 @@
-"""The upstream simulator's Kafka half (retail_kpi/generate/kafka_sim.py) against a real broker.
+"""The upstream simulator's Kafka half (simulator/kafka_sim.py) against a real broker.
 
 One small day is produced to topics of a prefix of its own, then every topic is read back
 from the beginning: counts against the generator's own JSON lines (generated again here,
@@ -21,8 +21,9 @@ from confluent_kafka.admin import AdminClient, ConfigResource
 
 from retail_kpi.cli import main
 from retail_kpi.events import topics
-from retail_kpi.generate import DefectRates, generate_day
-from retail_kpi.generate.kafka_sim import (
+from retail_kpi.schemas import ENTITIES, column_names
+from simulator import DefectRates, generate_day
+from simulator.kafka_sim import (
     MS_PER_DAY,
     NOT_JSON,
     OVERSIZED,
@@ -33,7 +34,6 @@ from retail_kpi.generate.kafka_sim import (
     day_start_ms,
     produce_day,
 )
-from retail_kpi.schemas import ENTITIES, column_names
 
 pytestmark = pytest.mark.integration
 

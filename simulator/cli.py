@@ -24,10 +24,10 @@ from pathlib import Path
 
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
-from retail_kpi.generate.core import generate_day
-from retail_kpi.generate.defects import DefectRates
-from retail_kpi.generate.render import FORMATS
 from retail_kpi.landing import ready_relpath
+from simulator.core import generate_day
+from simulator.defects import DefectRates
+from simulator.render import FORMATS
 
 INTERVAL_MINUTES = 10
 

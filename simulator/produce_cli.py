@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from retail_kpi.events import topics
-from retail_kpi.generate.cli import _dates, add_day_arguments, add_volume_arguments, rates_from
-from retail_kpi.generate.kafka_sim import ProduceError, default_manifest_dir, produce_day
+from simulator.cli import _dates, add_day_arguments, add_volume_arguments, rates_from
+from simulator.kafka_sim import ProduceError, default_manifest_dir, produce_day
 
 EXIT_INTERRUPTED = 130
 
