@@ -19,10 +19,10 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from retail_kpi.cli import main
 from retail_kpi.events import topics
 from retail_kpi.schemas import ENTITIES, column_names
 from simulator import DefectRates, generate_day
+from simulator.commands import main
 from simulator.kafka_sim import (
     MS_PER_DAY,
     NOT_JSON,
@@ -207,7 +207,7 @@ def test_replay_at_speed_paces_the_day(kafka_broker: str, tmp_path: Path, monkey
 
 
 def test_produce_command(kafka_broker: str, tmp_path: Path, monkeypatch, capsys) -> None:
-    """``python -m retail_kpi produce``: two dates, one manifest each, a summary line each."""
+    """``python -m simulator produce``: two dates, one manifest each, a summary line each."""
     prefix = f"test-sim-{uuid.uuid4().hex[:8]}-cli."
     monkeypatch.setenv("RETAIL_KAFKA_TOPIC_PREFIX", prefix)
     argv = ["produce", "--start", "2026-02-03", "--end", "2026-02-04", "--bootstrap",

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retail_kpi.cli import main
 from retail_kpi.events import topics
 from retail_kpi.schemas import column_names
+from simulator.commands import main
 from simulator.kafka_sim import (
     MS_PER_DAY,
     POISON_KINDS,
