@@ -35,8 +35,8 @@ ENTITIES = ("fx_rates", "products", "customers", "orders", "order_items")
 
 def generate(landing: Path, lines: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from retail_kpi.generate import generate_day
-    from retail_kpi.generate.market import expected_orders
+    from simulator import generate_day
+    from simulator.market import expected_orders
 
     orders = int(lines / LINES_PER_ORDER / float(expected_orders(DAY, 1.0).sum()))
     return generate_day(

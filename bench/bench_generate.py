@@ -33,8 +33,8 @@ DEFAULT_SIZES = (1_000_000, 5_000_000)
 def measure(lines: int) -> dict:
     """Generate about ``lines`` order lines once; return rates and peak memory."""
     sys.path.insert(0, str(ROOT))
-    from retail_kpi.generate import generate_day
-    from retail_kpi.generate.market import expected_orders
+    from simulator import generate_day
+    from simulator.market import expected_orders
 
     demand = float(expected_orders(DAY, 1.0).sum())  # the day's seasonal factor
     orders = int(lines / LINES_PER_ORDER / demand)

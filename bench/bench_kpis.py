@@ -1,7 +1,7 @@
 """Benchmark the KPI job: wall time of ``spark-submit spark_jobs/kpis.py`` at 1M order lines.
 
 Writes synthetic silver (customers, products, orders, order lines; vectorised, see
-``retail_kpi.load.synthetic``) for ``--days`` business days sharing ``--lines`` order lines,
+``tests.synthetic``) for ``--days`` business days sharing ``--lines`` order lines,
 then runs the real job in a fresh JVM on ``local[2]`` once, recomputing every day
 (``--recompute-from`` the first day), and times it end to end (JVM start, planning, all
 twelve KPI tables, Parquet + JSON). The 1-minute load average is recorded with the figure
@@ -32,7 +32,7 @@ LAST_DAY = dt.date(2026, 3, 11)
 
 def write_lake(lake: Path, lines: int, days: int) -> list[dt.date]:
     sys.path.insert(0, str(ROOT))
-    from retail_kpi.load.synthetic import write_day
+    from tests.synthetic import write_day
 
     dates = [LAST_DAY - dt.timedelta(days=days - 1 - i) for i in range(days)]
     per_day = lines // days

@@ -44,10 +44,10 @@ from retail_kpi.load import load_date, loader
 from retail_kpi.load.copy import copy_table
 from retail_kpi.load.facts import KeyContext, order_lines
 from retail_kpi.load.silver import read_business_date
-from retail_kpi.load.synthetic import write_day
 from retail_kpi.warehouse.db import admin_url, connect, with_database
 from retail_kpi.warehouse.ensure import ensure_database
 from retail_kpi.warehouse.migrate import migrate
+from tests.synthetic import write_day
 
 DAY = dt.date(2024, 5, 1)
 DB = "rk_wh_test_bench"

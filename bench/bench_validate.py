@@ -3,7 +3,7 @@
     python bench/bench_validate.py [--lines 1000000] [--engines pandas,spark,sql]
                                                               (make bench-validate)
 
-Makes one synthetic silver day (``retail_kpi.load.synthetic``: ``--lines`` order lines,
+Makes one synthetic silver day (``tests.synthetic``: ``--lines`` order lines,
 their orders, 50k customers, 500 products) in a temporary lake, then times the
 ``silver_order_items`` suite (17 checks, the biggest batch of the pipeline) on:
 
@@ -96,7 +96,7 @@ def complete_day(s: config.Settings, lines: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from retail_kpi.load.synthetic import money
+    from tests.synthetic import money
 
     def put(entity: str, table: pa.Table) -> None:
         folder = s.silver_dir / entity / f"dt={DAY}" / f"ingest_dt={DAY}"
@@ -301,7 +301,7 @@ def main() -> int:
     import great_expectations  # noqa: F401
 
     import_s = time.perf_counter() - t
-    from retail_kpi.load.synthetic import write_day
+    from tests.synthetic import write_day
 
     base = config.settings()
     out: dict[str, Any] = {"lines": args.lines, "gx_import_s": import_s}

@@ -9,7 +9,7 @@
   `<landing>/_ready/dt=YYYY-MM-DD.json`, last, after its files; it fails naming the files when
   they break the landing contract (an unexpected file; files missing, extra or truncated
   against the marker). Contract: `docs/DATA.md` ("Landing contract"). Locally the upstream
-  simulator drops a date: `python -m retail_kpi generate --date YYYY-MM-DD`.
+  simulator drops a date: `python -m simulator generate --date YYYY-MM-DD`.
 * **One run = one business date**: the run's data interval (`{{ ds }}`); every task reads and
   replaces only that date's partitions (holding the date's lock), so clearing any task and
   rerunning it, or running the date twice, leaves the same warehouse.

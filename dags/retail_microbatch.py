@@ -17,7 +17,7 @@
   timestamp); every later task processes those dates (usually today), each date again
   from all its messages, so a late event reopens its business date's KPIs.
 * **Nothing new**: `plan_batch` is skipped and so is the rest of the run.
-* Paused on creation: unpause it once a source (or `python -m retail_kpi produce`) writes
+* Paused on creation: unpause it once a source (or `python -m simulator produce`) writes
   to the topics. `max_active_runs=1`; `retail_daily` closes each day.
 * Runbook: `docs/RUNBOOK.md`.
 """

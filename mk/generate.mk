@@ -1,10 +1,10 @@
-# Data generator (retail_kpi/generate, docs/DATA.md).
+# Data generator, the upstream simulator's file half (simulator/, docs/DATA.md).
 .PHONY: generate bench-generate test-generate
 
 GEN_DATE ?= $(shell date -u +%F)
 
 generate: venv ## generate one day of dirty landing data (GEN_DATE=YYYY-MM-DD, default today)
-	$(PY) -m retail_kpi generate --date $(GEN_DATE)
+	$(PY) -m simulator generate --date $(GEN_DATE)
 
 test-generate: venv ## unit tests of the data generator
 	$(PY) -m pytest -q tests/unit/test_generate_files.py tests/unit/test_generate_defects.py tests/unit/test_generate_patterns.py tests/unit/test_generate_cli.py

@@ -19,4 +19,4 @@ kafka-status: ## is the Kafka broker running and answering metadata requests (ad
 # PRODUCE_ARGS adds options, e.g. PRODUCE_ARGS="--speed 144 --follow" (a day in 10 minutes).
 PRODUCE_DATE ?= $(shell date -u -d yesterday +%F)
 produce: kafka ## publish a simulated day to the Kafka topics (PRODUCE_DATE, PRODUCE_ARGS)
-	$(PY) -m retail_kpi produce --date $(PRODUCE_DATE) $(PRODUCE_ARGS)
+	$(PY) -m simulator produce --date $(PRODUCE_DATE) $(PRODUCE_ARGS)

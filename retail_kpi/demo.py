@@ -1,10 +1,10 @@
 """``python -m retail_kpi demo``: both ingest paths end to end, then the KPIs.
 
 This is what ``make demo`` runs after installing the venv. First the file path: per date,
-the upstream simulator (``python -m retail_kpi generate``) drops the landing files and their
+the upstream simulator (``python -m simulator generate``) drops the landing files and their
 done-marker, as a real source would, and ``retail_daily`` (which only waits for them) runs.
 Then the live Kafka path, for the day after: the simulator publishes that day to the topics
-in two halves (``python -m retail_kpi produce --window``), the afternoon while the first
+in two halves (``python -m simulator produce --window``), the afternoon while the first
 micro-batch is running, and ``retail_microbatch`` runs once after each, every run's batch
 fixed by the offsets ledger (``audit.kafka_batch``). Everything is real: Airflow (``airflow
 dags test``, SQLite metadata), Spark (local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the
@@ -97,8 +97,8 @@ def run_dates(start: dt.date, days: int) -> None:
     for offset in range(days):
         day = start + dt.timedelta(days=offset)
         _step(
-            f"landing {day} (upstream simulator: python -m retail_kpi generate)",
-            [py, "-m", "retail_kpi", "generate", "--date", day.isoformat(), "-q"],
+            f"landing {day} (upstream simulator: python -m simulator generate)",
+            [py, "-m", "simulator", "generate", "--date", day.isoformat(), "-q"],
             env,
             logs / f"generate-{day}.log",
         )
@@ -115,7 +115,7 @@ def _publish(
 ) -> tuple[subprocess.Popen[bytes], Path]:
     """Start the simulator publishing the messages of ``day`` that arrive in ``window``."""
     log = logs / f"produce-{day}-{window.replace(':', '')}.log"
-    cmd = [sys.executable, "-m", "retail_kpi", "produce", "--date", day.isoformat(),
+    cmd = [sys.executable, "-m", "simulator", "produce", "--date", day.isoformat(),
            "--window", window, "-q"]  # fmt: skip
     return _spawn(cmd, env, log), log
 
@@ -203,7 +203,7 @@ def run_kafka(day: dt.date, start: dt.date) -> None:
     logs.mkdir(parents=True, exist_ok=True)
     first, second = KAFKA_WINDOWS
     title = (
-        f"Kafka {day} {first} (upstream simulator: python -m retail_kpi produce --window {first})"
+        f"Kafka {day} {first} (upstream simulator: python -m simulator produce --window {first})"
     )
     print(f"==> {title} ...", flush=True)
     started = time.monotonic()

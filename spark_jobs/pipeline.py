@@ -86,7 +86,7 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
         raise LandingError(
             f"No landing files for {lake.day} under {landing}/<entity>/dt={lake.day}/ and no "
             f"Kafka messages under {lake.root}/raw/kafka/batch=*/entity=*/dt={lake.day}/; "
-            "land that date first (upstream, or python -m retail_kpi generate --date ...) "
+            "land that date first (upstream, or python -m simulator generate --date ...) "
             "or run the micro-batch that reads its messages."
         )
     for entity in schemas.ENTITIES:

@@ -30,7 +30,7 @@ class GeneratedLake:
         self.days: list[dt.date] = []
 
     def _build_next(self) -> None:
-        from retail_kpi.generate import generate_day
+        from simulator import generate_day
         from spark_jobs import clean, kpis
 
         day = START + dt.timedelta(days=len(self.days))

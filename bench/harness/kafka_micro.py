@@ -58,7 +58,7 @@ def task_ends(log_text: str) -> dict[str, dt.datetime]:
 def _produce(env: dict[str, str], day: dt.date, params: dict[str, int], window: tuple) -> dict:
     """Publish one window of ``day`` (this process, the bench's broker and prefix)."""
     cmd = [
-        sys.executable, "-m", "retail_kpi", "produce", "--date", day.isoformat(), "-q",
+        sys.executable, "-m", "simulator", "produce", "--date", day.isoformat(), "-q",
         "--window", f"{window[0]:%H:%M}-{window[1]:%H:%M}",
         "--orders", str(params["orders_per_day"]), "--customers", str(params["customers"]),
         "--products", str(params["products"]),

@@ -66,7 +66,7 @@ class Scale:
 
 def demand_factor(day: dt.date) -> float:
     """Expected orders on ``day`` per configured order per day (seasonality, weekday)."""
-    from retail_kpi.generate.market import expected_orders
+    from simulator.market import expected_orders
 
     return float(expected_orders(day, 1.0).sum())
 

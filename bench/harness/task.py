@@ -10,7 +10,7 @@ calls exactly the function the DAG task calls (``retail_kpi.pipeline``), times t
 ``log`` keeps the loader's own phase line, so a slow load says where its time went.
 
 ``generate_landing`` is not a DAG task: it is the upstream source (the generator, as
-``python -m retail_kpi generate`` runs it: the files, then the done-marker), which the
+``python -m simulator generate`` runs it: the files, then the done-marker), which the
 bench runs in place of the DAG's ``wait_for_landing``.
 """
 
@@ -73,7 +73,7 @@ def _instrument_load(parts: dict[str, float]) -> None:
 def drop_landing(day: dt.date, params: dict[str, Any]) -> dict[str, Any]:
     """The source's work: the date's landing files and done-marker, as the CLI writes them."""
     from retail_kpi.config import settings
-    from retail_kpi.generate import DefectRates, generate_day
+    from simulator import DefectRates, generate_day
 
     s = settings()
     scale = float(params.get("defect_scale", 1.0))

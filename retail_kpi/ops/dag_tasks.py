@@ -81,7 +81,7 @@ def params() -> dict[str, Param]:
     """Run parameters shown in the trigger form (and accepted by backfills' --dag-run-conf).
 
     No generator settings: volumes and defects are the source's business (locally the
-    upstream simulator, ``python -m retail_kpi generate``), not the pipeline's.
+    upstream simulator, ``python -m simulator generate``), not the pipeline's.
     """
     return {
         "dry_run": Param(

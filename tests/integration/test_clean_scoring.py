@@ -2,7 +2,7 @@
 
 Recall 100 %: every injected defect is repaired (visible in silver), quarantined with the
 expected reason, or logged as a duplicate. Precision 100 %: nothing else is quarantined
-or removed, apart from the documented cascades (retail_kpi/generate/scoring.py).
+or removed, apart from the documented cascades (simulator/scoring.py).
 The expectations come from the generator's manifest, never from the clean job.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from retail_kpi.generate import DefectRates, generate_day
-from retail_kpi.generate.scoring import Score, score_day
+from simulator import DefectRates, generate_day
+from simulator.scoring import Score, score_day
 from spark_jobs.pipeline import run_clean
 
 #: Each scenario runs the whole job once or twice; on a loaded 2-core machine that is slow.

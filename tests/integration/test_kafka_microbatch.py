@@ -164,9 +164,9 @@ def test_simulated_day_from_kafka_cleans_once_even_when_redelivered(
     """A simulated clean day plus poison, delivered twice: silver holds each record once,
     every poison message is quarantined under its topic/partition/offset, and the clean
     job's counts equal the ledger's per topic."""
-    from retail_kpi.generate import generate_day
-    from retail_kpi.generate.defects import DefectRates
-    from retail_kpi.generate.kafka_sim import produce_day
+    from simulator import generate_day
+    from simulator.defects import DefectRates
+    from simulator.kafka_sim import produce_day
     from spark_jobs.pipeline import run_clean
 
     day = dt.date(2026, 2, 3)

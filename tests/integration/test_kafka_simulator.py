@@ -1,4 +1,4 @@
-"""The upstream simulator's Kafka half (retail_kpi/generate/kafka_sim.py) against a real broker.
+"""The upstream simulator's Kafka half (simulator/kafka_sim.py) against a real broker.
 
 One small day is produced to topics of a prefix of its own, then every topic is read back
 from the beginning: counts against the generator's own JSON lines (generated again here,
@@ -19,10 +19,11 @@ import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource
 
-from retail_kpi.cli import main
 from retail_kpi.events import topics
-from retail_kpi.generate import DefectRates, generate_day
-from retail_kpi.generate.kafka_sim import (
+from retail_kpi.schemas import ENTITIES, column_names
+from simulator import DefectRates, generate_day
+from simulator.commands import main
+from simulator.kafka_sim import (
     MS_PER_DAY,
     NOT_JSON,
     OVERSIZED,
@@ -33,7 +34,6 @@ from retail_kpi.generate.kafka_sim import (
     day_start_ms,
     produce_day,
 )
-from retail_kpi.schemas import ENTITIES, column_names
 
 pytestmark = pytest.mark.integration
 
@@ -207,7 +207,7 @@ def test_replay_at_speed_paces_the_day(kafka_broker: str, tmp_path: Path, monkey
 
 
 def test_produce_command(kafka_broker: str, tmp_path: Path, monkeypatch, capsys) -> None:
-    """``python -m retail_kpi produce``: two dates, one manifest each, a summary line each."""
+    """``python -m simulator produce``: two dates, one manifest each, a summary line each."""
     prefix = f"test-sim-{uuid.uuid4().hex[:8]}-cli."
     monkeypatch.setenv("RETAIL_KAFKA_TOPIC_PREFIX", prefix)
     argv = ["produce", "--start", "2026-02-03", "--end", "2026-02-04", "--bootstrap",

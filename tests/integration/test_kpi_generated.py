@@ -41,7 +41,7 @@ COUNTRY_CODE = {
 @pytest.fixture(scope="module")
 def root(generated_lake, spark, tmp_path_factory) -> Path:
     """The shared lake's dirty days, then a defect-free day cleaned and KPI'd on top."""
-    from retail_kpi.generate import DefectRates, generate_day
+    from simulator import DefectRates, generate_day
     from spark_jobs import clean, kpis
     from tests.generated_lake import SEED, VOLUME
 

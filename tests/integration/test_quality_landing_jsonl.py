@@ -39,7 +39,7 @@ def warehouse(make_database) -> str:
 
 def _generate(out: Path, fmt: str, *extra: str) -> None:
     """The upstream simulator, as an operator runs it."""
-    cmd = [sys.executable, "-m", "retail_kpi", "generate", "--date", DAY.isoformat()]
+    cmd = [sys.executable, "-m", "simulator", "generate", "--date", DAY.isoformat()]
     subprocess.run(
         [*cmd, "--out", str(out), "--format", fmt, *SMALL, *extra],
         cwd=REPO_ROOT,

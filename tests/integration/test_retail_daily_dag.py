@@ -1,7 +1,7 @@
 """retail_daily end to end through real Airflow (`airflow dags test`), Spark, GX and Postgres.
 
 The DAG never writes its input: each test first drops the date's files with the upstream
-simulator (`python -m retail_kpi generate`), which writes the done-marker last.
+simulator (`python -m simulator generate`), which writes the done-marker last.
 
 Expected values are computed here, independently of the pipeline: record counts from the
 raw landing files with Python's csv module, KPI values with plain SQL over the fact table.
@@ -49,7 +49,7 @@ def drop_landing(env: dict[str, str], day: dt.date) -> Path:
     """The upstream simulator drops ``day``'s files and done-marker; returns the landing root."""
     landing = Path(env["RETAIL_DATA_DIR"]) / "landing"
     proc = subprocess.run(
-        [sys.executable, "-m", "retail_kpi", "generate", "--date", day.isoformat(),
+        [sys.executable, "-m", "simulator", "generate", "--date", day.isoformat(),
          "--out", str(landing), "-q"],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

@@ -43,8 +43,8 @@ def run_dag(env: dict[str, str], logical: str) -> str:
 
 def produce(env: dict[str, str]) -> dict:
     """The simulator, in this process, with the test's broker and topic prefix."""
-    from retail_kpi.generate.defects import DefectRates
-    from retail_kpi.generate.kafka_sim import produce_day
+    from simulator.defects import DefectRates
+    from simulator.kafka_sim import produce_day
 
     old = {k: os.environ.get(k) for k in ("RETAIL_KAFKA_TOPIC_PREFIX",)}
     os.environ["RETAIL_KAFKA_TOPIC_PREFIX"] = env["RETAIL_KAFKA_TOPIC_PREFIX"]
@@ -91,8 +91,8 @@ def env(tmp_path_factory, make_database, kafka_broker) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory) -> dict[str, int]:
     """Records per entity of the day, from the generator's files (same seed, no defects)."""
-    from retail_kpi.generate import generate_day
-    from retail_kpi.generate.defects import DefectRates
+    from simulator import generate_day
+    from simulator.defects import DefectRates
 
     out = tmp_path_factory.mktemp("expected")
     generate_day(DAY, out, **VOLUME, defects=DefectRates.scaled(0), fmt="jsonl", opened_on=OPENED)

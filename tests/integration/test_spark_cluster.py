@@ -26,7 +26,7 @@ import pytest
 
 from retail_kpi import pyfiles, spark_cluster
 from retail_kpi.airflow_env import airflow_env
-from retail_kpi.generate import generate_day
+from simulator import generate_day
 
 #: Generous: a loaded shared machine can be ten times slower than a quiet one.
 SUBMIT_TIMEOUT_S = 1800

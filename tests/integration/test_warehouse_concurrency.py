@@ -20,12 +20,12 @@ import pytest
 from retail_kpi import config
 from retail_kpi.kpi import catalogue
 from retail_kpi.load import load_date
-from retail_kpi.load.synthetic import write_day
 from retail_kpi.warehouse.db import database_name, xact_lock
 from retail_kpi.warehouse.migrate import migrate
 from tests.integration.checksums import table_checksums
 from tests.integration.test_warehouse_load import make_settings
 from tests.integration.warehouse_helpers import DAY1, DAY2, WRITERS, fetch
+from tests.synthetic import write_day
 
 pytestmark = pytest.mark.integration
 WAIT_S = 300

@@ -8,7 +8,7 @@ import pytest
 
 from retail_kpi.cleaning import countries, rules
 from retail_kpi.cleaning.reconcile import EntityCounts, ReconciliationError, check, report
-from retail_kpi.generate import defects
+from simulator import defects
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pyspark.sql import Row, SparkSession
 from pyspark.testing import assertDataFrameEqual
 
 from retail_kpi.cleaning import countries
-from retail_kpi.generate import defects
+from simulator import defects
 from spark_jobs import conform_rules as R
 from spark_jobs.clean_sales import line_amounts
 

@@ -1,4 +1,4 @@
-"""``python -m retail_kpi generate``: arguments, ranges, intervals, clear errors."""
+"""``python -m simulator generate``: arguments, ranges, intervals, clear errors."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_kpi.cli import main
+from simulator.commands import main
 
 SMALL = ["--orders", "120", "--customers", "300", "--products", "20"]
 

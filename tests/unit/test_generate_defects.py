@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from retail_kpi.generate import KINDS, DefectRates, generate_day, kinds_for
-from retail_kpi.generate import defects as d
 from retail_kpi.schemas import COUNTRIES, COUNTRY_NAMES, REASON_CODES, column_names
+from simulator import KINDS, DefectRates, generate_day, kinds_for
+from simulator import defects as d
 
 DAY = dt.date(2024, 5, 21)
 RATES = DefectRates.scaled(4)  # enough defects at a small volume to test rates

@@ -18,8 +18,8 @@ import pytest
 
 from retail_kpi import paths
 from retail_kpi.config import Settings
-from retail_kpi.generate import DefectRates, generate_day
 from retail_kpi.schemas import COUNTRIES, LANDING, column_names
+from simulator import DefectRates, generate_day
 
 DAY = dt.date(2024, 3, 14)
 SMALL = {"orders": 300, "customers": 800, "products": 40}

@@ -18,10 +18,10 @@ from statistics import mean
 import numpy as np
 import pytest
 
-from retail_kpi.generate import DefectRates, generate_day
-from retail_kpi.generate import orders as od
-from retail_kpi.generate.market import COUNTRY_CODES, fx_rates
 from retail_kpi.schemas import COUNTRIES
+from simulator import DefectRates, generate_day
+from simulator import orders as od
+from simulator.market import COUNTRY_CODES, fx_rates
 
 YEAR = 2025
 SAMPLED_DAYS = range(1, 29, 3)  # same days in every month; totals scale by month length

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retail_kpi.cli import main
 from retail_kpi.events import topics
-from retail_kpi.generate.kafka_sim import (
+from retail_kpi.schemas import column_names
+from simulator.commands import main
+from simulator.kafka_sim import (
     MS_PER_DAY,
     POISON_KINDS,
     Message,
@@ -24,7 +25,6 @@ from retail_kpi.generate.kafka_sim import (
     own_time_ms,
     poison_messages,
 )
-from retail_kpi.schemas import column_names
 
 DAY = dt.date(2026, 2, 3)
 START = 1_770_076_800_000  # 2026-02-03T00:00:00Z in ms
@@ -157,7 +157,7 @@ def test_speed_must_be_positive(speed: str, capsys) -> None:
 def test_a_window_keeps_the_messages_arriving_in_it_and_midnight_ends_the_day():
     import datetime as dt
 
-    from retail_kpi.generate.kafka_sim import Message, day_start_ms, in_window
+    from simulator.kafka_sim import Message, day_start_ms, in_window
 
     day = dt.date(2026, 2, 3)
     start = day_start_ms(day)

@@ -143,7 +143,7 @@ def test_select_local_checks_the_files_on_disk_against_the_marker(tmp_path: Path
 
 
 def test_the_generator_writes_the_marker_last_for_a_whole_day_only(tmp_path: Path):
-    from retail_kpi.generate import DefectRates, generate_day
+    from simulator import DefectRates, generate_day
 
     small = {"orders": 400, "customers": 50, "products": 10, "defects": DefectRates.none()}
     t0 = dt.datetime(2026, 2, 3, 18, 0)

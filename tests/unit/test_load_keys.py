@@ -13,7 +13,7 @@ from retail_kpi.load.dims import new_versions
 from retail_kpi.load.keys import CodeMap, IdIndex, VersionIndex, timestamps_us
 from retail_kpi.load.partitions import day_name, month_name
 from retail_kpi.load.silver import latest_per_key
-from retail_kpi.load.synthetic import money
+from tests.synthetic import money
 
 T0 = 1_700_000_000_000_000  # an instant, in microseconds
 

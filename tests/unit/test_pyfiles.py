@@ -47,6 +47,7 @@ def test_default_zip_holds_the_project_packages(tmp_path: Path) -> None:
         names = set(zf.namelist())
     assert {"retail_kpi/__init__.py", "retail_kpi/config.py", "retail_kpi/pyfiles.py"} <= names
     assert "spark_jobs/__init__.py" in names
+    assert not any(n.startswith("simulator/") for n in names)  # the source, not the pipeline
 
 
 def test_ensure_rebuilds_only_when_sources_change(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """The upstream simulator's Kafka half: a generated day published where a real source would.
 
-:func:`produce_day` generates the day with :func:`~retail_kpi.generate.core.generate_day` as
+:func:`produce_day` generates the day with :func:`~simulator.core.generate_day` as
 JSON lines into a private temporary folder (never the landing folder: the pipeline must not
 see those files) and publishes every line, defects included, byte for byte, to the entity's
 topic (:mod:`retail_kpi.events.topics` is the contract; docs/SOURCES.md describes it). A few
@@ -25,11 +25,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from retail_kpi.config import settings
 from retail_kpi.events import topics
-from retail_kpi.generate.core import generate_day
-from retail_kpi.generate.defects import DefectRates
-from retail_kpi.generate.rand import rng
-from retail_kpi.generate.writer import write_json
 from retail_kpi.schemas import ENTITIES, KEY_SEPARATOR, column_names
+from simulator.core import generate_day
+from simulator.defects import DefectRates
+from simulator.rand import rng
+from simulator.writer import write_json
 
 #: Published as the source's daily snapshot at 00:00:00 of the day.
 REFERENCE_ENTITIES = ("customers", "products", "inventory", "fx_rates")

@@ -1,4 +1,4 @@
-"""``python -m retail_kpi generate``: landing files for a date, a date range or an interval.
+"""``python -m simulator generate``: landing files for a date, a date range or an interval.
 
 This is the upstream simulator: it drops a date's files and then, for a whole day, the
 done-marker ``<out>/_ready/dt=D.json`` that ``retail_daily`` waits for (an interval
@@ -6,11 +6,11 @@ writes none). A rerun replaces the files and the marker.
 
 Examples::
 
-    python -m retail_kpi generate --date 2026-02-03
-    python -m retail_kpi generate --start 2026-01-01 --end 2026-01-31 --orders 50000
-    python -m retail_kpi generate --date 2026-02-03 --interval 10:30 --format jsonl
-    python -m retail_kpi generate --date 2026-02-03 --clean          # no defects
-    python -m retail_kpi generate --date 2026-02-03 --rate late_arriving=0.05
+    python -m simulator generate --date 2026-02-03
+    python -m simulator generate --start 2026-01-01 --end 2026-01-31 --orders 50000
+    python -m simulator generate --date 2026-02-03 --interval 10:30 --format jsonl
+    python -m simulator generate --date 2026-02-03 --clean          # no defects
+    python -m simulator generate --date 2026-02-03 --rate late_arriving=0.05
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
-from retail_kpi.generate.core import generate_day
-from retail_kpi.generate.defects import DefectRates
-from retail_kpi.generate.render import FORMATS
 from retail_kpi.landing import ready_relpath
+from simulator.core import generate_day
+from simulator.defects import DefectRates
+from simulator.render import FORMATS
 
 INTERVAL_MINUTES = 10
 

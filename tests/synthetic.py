@@ -1,5 +1,7 @@
-"""Synthetic silver data at any volume, for the load benchmark and the crash test.
+"""Synthetic silver data at any volume, for the benchmarks (load, KPIs, silver gate) and the
+loader's tests (the crash test, the key helpers).
 
+Test material, not the pipeline's: it lives with the tests and bench/ imports it from here.
 Vectorised (NumPy/Arrow, no per-row Python) so a million order lines take about a
 second to make. Values follow the SILVER contract and its arithmetic (amounts in
 integer cents, rounded half-up), but carry no business meaning.

@@ -22,8 +22,8 @@ from typing import Any
 
 import pyarrow.dataset as ds
 
-from retail_kpi.generate import defects as d
 from retail_kpi.schemas import BUSINESS_KEYS, KEY_SEPARATOR, column_names
+from simulator import defects as d
 
 #: Quarantine reasons a record may get without a defect of its own (see module doc).
 CASCADE_ENTITIES = ("order_items", "shipments", "returns")

@@ -13,18 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retail_kpi.generate import fmt
-from retail_kpi.generate.catalog import catalog, prices, product_ids
-from retail_kpi.generate.market import (
+from retail_kpi.schemas import CHANNELS, ORDER_STATUSES
+from simulator import fmt
+from simulator.catalog import catalog, prices, product_ids
+from simulator.market import (
     COUNTRY_CODES,
     CURRENCY_OF,
     N_COUNTRIES,
     fx_rates,
     hourly_rates,
 )
-from retail_kpi.generate.population import pick_customers
-from retail_kpi.generate.rand import pick_weighted, rng, unix_day
-from retail_kpi.schemas import CHANNELS, ORDER_STATUSES
+from simulator.population import pick_customers
+from simulator.rand import pick_weighted, rng, unix_day
 
 CHANNEL_WEIGHTS = [0.45, 0.35, 0.20]
 STATUS_WEIGHTS = [0.90, 0.05, 0.05]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from retail_kpi.generate import defects as d
+from simulator import defects as d
 
 FUTURE_MIN_DAYS, FUTURE_MAX_DAYS = 365, 1095
 ORPHAN_PREFIX = "P9"  # catalogue ids are P00001..P89999, so P9xxxx never exists

@@ -5,8 +5,8 @@
 entities, the defect kinds and the expected cleaning outcome of each.
 """
 
-from retail_kpi.generate.core import generate_day
-from retail_kpi.generate.defects import (
+from simulator.core import generate_day
+from simulator.defects import (
     ABSURD_PRICE,
     BROKEN_QUOTING,
     COUNTRY_TYPO,

@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from retail_kpi.generate import activity, aftersales, fmt, inject, render
-from retail_kpi.generate import orders as od
-from retail_kpi.generate.catalog import products_snapshot
-from retail_kpi.generate.defects import DefectRates
-from retail_kpi.generate.market import fx_rates
-from retail_kpi.generate.population import customers_snapshot
-from retail_kpi.generate.rand import rng
-from retail_kpi.generate.writer import write_json, write_partition
 from retail_kpi.landing import write_marker
 from retail_kpi.schemas import ENTITIES, column_names
+from simulator import activity, aftersales, fmt, inject, render
+from simulator import orders as od
+from simulator.catalog import products_snapshot
+from simulator.defects import DefectRates
+from simulator.market import fx_rates
+from simulator.population import customers_snapshot
+from simulator.rand import rng
+from simulator.writer import write_json, write_partition
 
 MAX_PRODUCTS = 89_999  # P9xxxx ids are reserved for orphan-key defects
 INTERVAL_ENTITIES = ("orders", "order_items", "web_sessions")

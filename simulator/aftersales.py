@@ -20,11 +20,11 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-from retail_kpi.generate import fmt
-from retail_kpi.generate.catalog import product_ids
-from retail_kpi.generate.market import CURRENCY_OF, fx_rates
-from retail_kpi.generate.orders import Orders, Volume, day_orders_only, hour_orders, order_ids
-from retail_kpi.generate.rand import SECONDS_PER_DAY, hash_unit, pick_weighted, rng, unix_day
+from simulator import fmt
+from simulator.catalog import product_ids
+from simulator.market import CURRENCY_OF, fx_rates
+from simulator.orders import Orders, Volume, day_orders_only, hour_orders, order_ids
+from simulator.rand import SECONDS_PER_DAY, hash_unit, pick_weighted, rng, unix_day
 
 SHIPMENT_LAG_DAYS = 7
 CARRIERS = ("UPS", "FedEx", "DHL", "Canada Post", "La Poste", "Estafeta")

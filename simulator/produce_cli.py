@@ -1,4 +1,4 @@
-"""``python -m retail_kpi produce``: publish generated days to the source's Kafka topics.
+"""``python -m simulator produce``: publish generated days to the source's Kafka topics.
 
 The upstream simulator's Kafka half (docs/SOURCES.md): each day is generated as for
 ``generate`` and published, defects and a few poison messages included, to the topics of
@@ -6,13 +6,13 @@ The upstream simulator's Kafka half (docs/SOURCES.md): each day is generated as 
 
 Examples::
 
-    python -m retail_kpi produce --date 2026-02-03
-    python -m retail_kpi produce --start 2026-01-01 --end 2026-01-31 --orders 500
-    python -m retail_kpi produce --date 2026-02-03 --speed 144            # the day in 10 min
-    python -m retail_kpi produce --date 2026-02-03 --speed 144 --follow   # and the next days
-    python -m retail_kpi produce --date 2026-02-03 --clean --no-poison
-    python -m retail_kpi produce --date 2026-02-03 --window 12:00-12:10   # one interval
-    python -m retail_kpi produce --date 2026-02-03 --bootstrap broker1:9092 --partitions 6
+    python -m simulator produce --date 2026-02-03
+    python -m simulator produce --start 2026-01-01 --end 2026-01-31 --orders 500
+    python -m simulator produce --date 2026-02-03 --speed 144            # the day in 10 min
+    python -m simulator produce --date 2026-02-03 --speed 144 --follow   # and the next days
+    python -m simulator produce --date 2026-02-03 --clean --no-poison
+    python -m simulator produce --date 2026-02-03 --window 12:00-12:10   # one interval
+    python -m simulator produce --date 2026-02-03 --bootstrap broker1:9092 --partitions 6
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from retail_kpi.events import topics
-from retail_kpi.generate.cli import _dates, add_day_arguments, add_volume_arguments, rates_from
-from retail_kpi.generate.kafka_sim import ProduceError, default_manifest_dir, produce_day
+from simulator.cli import _dates, add_day_arguments, add_volume_arguments, rates_from
+from simulator.kafka_sim import ProduceError, default_manifest_dir, produce_day
 
 EXIT_INTERRUPTED = 130
 

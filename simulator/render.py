@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_kpi.generate import fmt
+from simulator import fmt
 
 CSV, JSONL = "csv", "jsonl"
 FORMATS = (CSV, JSONL)

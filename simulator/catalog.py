@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from retail_kpi.generate import fmt
-from retail_kpi.generate.rand import EPOCH, SECONDS_PER_DAY, day_index, hash_unit, rng, unix_day
+from simulator import fmt
+from simulator.rand import EPOCH, SECONDS_PER_DAY, day_index, hash_unit, rng, unix_day
 
 #: category -> subcategories. "Bikes" keeps the seed 000 product names alive.
 CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -17,9 +17,10 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 
-from retail_kpi.generate import fmt
-from retail_kpi.generate.market import COUNTRY_CODES, COUNTRY_SHARE, N_COUNTRIES
-from retail_kpi.generate.rand import (
+from retail_kpi.schemas import SEGMENTS
+from simulator import fmt
+from simulator.market import COUNTRY_CODES, COUNTRY_SHARE, N_COUNTRIES
+from simulator.rand import (
     EPOCH,
     SECONDS_PER_DAY,
     day_index,
@@ -29,7 +30,6 @@ from retail_kpi.generate.rand import (
     rng,
     unix_day,
 )
-from retail_kpi.schemas import SEGMENTS
 
 LOCALES = ("en_US", "en_CA", "fr_FR", "de_DE", "es_MX")  # aligned with COUNTRY_CODES
 POOL_NAMES, POOL_CITIES, POOL_STREETS = 120, 30, 60

@@ -12,17 +12,17 @@ import datetime as dt
 
 import numpy as np
 
-from retail_kpi.generate import fmt
-from retail_kpi.generate.catalog import catalog, product_ids
-from retail_kpi.generate.market import (
+from simulator import fmt
+from simulator.catalog import catalog, product_ids
+from simulator.market import (
     COUNTRY_CODES,
     COUNTRY_SHARE,
     N_COUNTRIES,
     SESSIONS_PER_ORDER,
     hourly_rates,
 )
-from retail_kpi.generate.population import pick_customers
-from retail_kpi.generate.rand import day_index, hash_int, hash_unit, rng, unix_day
+from simulator.population import pick_customers
+from simulator.rand import day_index, hash_int, hash_unit, rng, unix_day
 
 #: Per country (USA, CAN, FRA, DEU, MEX): mean pages, add-to-cart and conversion rates.
 PAGES_MEAN = np.array([4.6, 6.6, 6.9, 4.9, 3.9])

@@ -13,8 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from retail_kpi.generate.rand import day_index, hash_unit
 from retail_kpi.schemas import COUNTRIES
+from simulator.rand import day_index, hash_unit
 
 #: Country order used by every array in the generator (index = country number).
 COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRIES)

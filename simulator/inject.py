@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_kpi.generate import defects as d
-from retail_kpi.generate import fmt, mutate, render
 from retail_kpi.schemas import BUSINESS_KEYS, KEY_SEPARATOR
+from simulator import defects as d
+from simulator import fmt, mutate, render
 
 
 @dataclass

@@ -1,0 +1,5 @@
+import sys
+
+from simulator.commands import main
+
+sys.exit(main())
