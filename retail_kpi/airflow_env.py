@@ -15,6 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from retail_kpi import lineage
 from retail_kpi.config import REPO_ROOT, env
 
 #: Airflow connection ids the DAGs use. Change the connection, not the DAG, to move
@@ -76,6 +77,9 @@ def airflow_env(base: dict[str, str] | None = None, *, dags_test: bool = False) 
         # spark-submit must be the venv's, and the driver must import retail_kpi.
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
+        # OpenLineage: Airflow's events go where the Spark jobs' go (retail_kpi.lineage).
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": lineage.NAMESPACE,
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(lineage.airflow_transport(out)),
         "AIRFLOW__API__HOST": API_HOST,
         "AIRFLOW__API__PORT": str(API_PORT),
         **SMALL_MACHINE,

@@ -56,6 +56,13 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
     ),
     "RETAIL_LANDING_DIR": ("", "Raw landing files; default <RETAIL_DATA_DIR>/landing."),
     "RETAIL_LAKE_DIR": ("", "Parquet lake; default <RETAIL_DATA_DIR>/lake."),
+    "OPENLINEAGE_URL": (
+        "",
+        "Where the OpenLineage events of Airflow's tasks and of the Spark jobs go. Unset = "
+        "JSON lines under <RETAIL_DATA_DIR>/lineage/ (airflow.jsonl, spark.jsonl). Set = "
+        "HTTP POST to that URL: a Marquez server (http://host:5000) or a full endpoint URL "
+        '(DataHub, OpenMetadata). docs/DEPLOY.md, "Lineage".',
+    ),
     "SPARK_MASTER": (
         "local[*]",
         "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",

@@ -59,9 +59,10 @@ def spark_connect(tmp_path_factory) -> Iterator[str]:
     """A Spark Connect server of the project's (its own folder and port); its URL."""
     from retail_kpi.services import spark_connect as service
 
-    server = service.ConnectServer(
-        tmp_path_factory.mktemp("spark_connect"), service.free_port(), "local[2]"
-    )
+    root = tmp_path_factory.mktemp("spark_connect")
+    # its lineage events go to its own folder, not the checkout's data/lineage/
+    lineage_env = {**os.environ, "RETAIL_DATA_DIR": str(root / "data")}
+    server = service.ConnectServer(root, service.free_port(), "local[2]", lineage_env)
     yield server.start()
     server.stop()
 

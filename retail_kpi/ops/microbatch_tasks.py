@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from typing import Any
 
 from airflow.sdk import TaskGroup, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
 from retail_kpi import pipeline
 from retail_kpi.airflow_env import SPARK_CONN_ID
-from retail_kpi.ops import dag_tasks
+from retail_kpi.ops import assets, dag_tasks
 from retail_kpi.ops.spark import DateLockedSparkSubmitOperator, RetailSparkSubmitOperator
 
 #: The dates the run processes (comma-separated), from record_batch's XCom.
@@ -41,7 +42,9 @@ def _dates() -> tuple[list[dt.date], str]:
     return [dt.date.fromisoformat(d) for d in text.split(",") if d], ctx["run_id"]
 
 
-def _spark_dates(task_id: str, job: str, doc: str) -> DateLockedSparkSubmitOperator:
+def _spark_dates(
+    task_id: str, job: str, doc: str, inlets: list[Any], outlets: list[Any]
+) -> DateLockedSparkSubmitOperator:
     return DateLockedSparkSubmitOperator(
         task_id=task_id,
         doc_md=doc,
@@ -49,10 +52,12 @@ def _spark_dates(task_id: str, job: str, doc: str) -> DateLockedSparkSubmitOpera
         application=pipeline.spark_job(job),
         application_args=["--date", DATES, "--run-id", "{{ run_id }}"],
         dates=DATES,
-        conf=dag_tasks.spark_conf(),
+        conf=dag_tasks.spark_conf(job),
         name=f"retail-{job}-microbatch",
         env_vars={"PYSPARK_PYTHON": sys.executable},
         pool=dag_tasks.SPARK_POOL,
+        inlets=inlets,
+        outlets=outlets,
     )
 
 
@@ -70,7 +75,10 @@ def _gate(layer: str) -> dict:
 
 
 def add_microbatch_tasks() -> None:
-    """Add the micro-batch's tasks, in four task groups, to the DAG being defined."""
+    """Add the micro-batch's tasks, in four task groups, to the DAG being defined (inlets
+    and outlets as in ``retail_daily``, :func:`retail_kpi.ops.dag_tasks.add_pipeline_tasks`)."""
+    raw_kafka, silver_dir, kpi_dir = (assets.lake(x) for x in ("raw/kafka", "silver", "kpi"))
+    tables = assets.warehouse_tables()
 
     @task(task_id="plan_batch")
     def plan_batch() -> dict:
@@ -91,17 +99,17 @@ def add_microbatch_tasks() -> None:
         batch = ctx["ti"].xcom_pull(task_ids="plan_batch")
         return ",".join(tasks.record_batch(batch, ctx["run_id"]))
 
-    @task(task_id="validate_silver")
+    @task(task_id="validate_silver", inlets=[silver_dir])
     def validate_silver() -> dict:
         """Silver gate of every date of the batch."""
         return _gate("silver")
 
-    @task(task_id="validate_kpis")
+    @task(task_id="validate_kpis", inlets=[kpi_dir])
     def validate_kpis() -> dict:
         """KPI gate of every date of the batch."""
         return _gate("kpi")
 
-    @task(task_id="load_warehouse")
+    @task(task_id="load_warehouse", inlets=[silver_dir, kpi_dir], outlets=tables)
     def load_warehouse() -> dict:
         """Load each date in its own transaction (as retail_daily does); summed counts."""
         _skip_if_dry_run()
@@ -112,13 +120,13 @@ def add_microbatch_tasks() -> None:
                 totals[key] = totals.get(key, 0) + value if isinstance(value, int) else value
         return totals
 
-    @task(task_id="validate_warehouse", outlets=[dag_tasks.WAREHOUSE_DATE])
+    @task(task_id="validate_warehouse", inlets=tables, outlets=[assets.WAREHOUSE_DATE])
     def validate_warehouse() -> dict:
         """Warehouse gate; publishes the dates (asset event) for BI refreshes."""
         _skip_if_dry_run()
         result = _gate("warehouse")
         events = get_current_context()["outlet_events"]
-        events[dag_tasks.WAREHOUSE_DATE].extra = {
+        events[assets.WAREHOUSE_DATE].extra = {
             "date": max(result["dates"]),
             "dates": result["dates"],
             "run_id": get_current_context()["run_id"],
@@ -132,10 +140,11 @@ def add_microbatch_tasks() -> None:
             conn_id=SPARK_CONN_ID,
             application=pipeline.spark_job("kafka_ingest"),
             application_args=["--batch", BATCH],
-            conf=dag_tasks.spark_conf(),
+            conf=dag_tasks.spark_conf("kafka_ingest"),
             name="retail-kafka-ingest",
             env_vars={"PYSPARK_PYTHON": sys.executable},
             pool=dag_tasks.SPARK_POOL,
+            outlets=[raw_kafka],
         )
         kafka = plan_batch() >> ingest >> record_batch()
     with TaskGroup("silver", prefix_group_id=False, tooltip="Spark clean + silver gate"):
@@ -143,11 +152,16 @@ def add_microbatch_tasks() -> None:
             "clean_silver",
             "clean",
             "Spark: the batch's dates, landing + Kafka → bronze → silver, quarantine.",
+            *dag_tasks.clean_lineage(),
         )
         silver = clean >> validate_silver()
     with TaskGroup("kpis", prefix_group_id=False, tooltip="Spark KPIs + KPI gate"):
         compute = _spark_dates(
-            "compute_kpis", "kpis", "Spark: KPI tables of the dates the batch touched."
+            "compute_kpis",
+            "kpis",
+            "Spark: KPI tables of the dates the batch touched.",
+            [silver_dir],
+            [kpi_dir],
         )
         kpis = compute >> validate_kpis()
     with TaskGroup("warehouse", prefix_group_id=False, tooltip="load + warehouse gate"):

@@ -52,7 +52,15 @@ class RetailSparkSubmitOperator(SparkSubmitOperator):
     ``retail_kpi`` from that zip, where defaults relative to the repository would point
     inside the archive, so the task hands the job this worker's resolved landing and lake
     folders and Kafka settings (``env_vars`` set on the task win).
+
+    Through ``spark-submit``, the application gets the task's OpenLineage run as its parent
+    (``spark.openlineage.parent*`` and ``rootParent*``: the provider's own injection, on by
+    default here); as a Spark Connect client it cannot (docs/DEPLOY.md, "Lineage").
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("openlineage_inject_parent_job_info", True)
+        super().__init__(**kwargs)
 
     def _prepare(self) -> None:
         self.py_files = self.py_files or str(pyfiles.ensure())

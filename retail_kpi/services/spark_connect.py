@@ -25,11 +25,11 @@ import os
 import shutil
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_kpi import batch_size, config
+from retail_kpi import batch_size, config, lineage
 from retail_kpi.services import jvm, process
 from retail_kpi.services.process import ServiceStatus
 
@@ -40,6 +40,8 @@ DEFAULT_PORT = 15002
 STATE_DIR = config.LOCAL_DIR / "spark-connect"
 START_TIMEOUT_S = 120.0
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+#: The lineage job name of everything the server runs.
+LINEAGE_APP = "retail_spark_connect"
 
 #: Static settings of the server's application (the per-session SQL settings are the
 #: jobs' own, :data:`spark_jobs.common.DEFAULT_CONF`).
@@ -112,11 +114,18 @@ def host_port(url: str) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class ConnectServer(process.LocalServer):
-    """A Spark Connect server this checkout runs: its folder, port and master."""
+    """A Spark Connect server this checkout runs: its folder, port and master.
+
+    Its OpenLineage listener sends the events of every job it runs where
+    ``lineage_env``'s OPENLINEAGE_URL and RETAIL_DATA_DIR say (default: this process's
+    environment), as one application (:data:`LINEAGE_APP`) without an Airflow parent: the
+    listener reads its parent once, when the server starts (docs/DEPLOY.md, "Lineage").
+    """
 
     root: Path = STATE_DIR
     port: int = DEFAULT_PORT
     master: str = ""
+    lineage_env: Mapping[str, str] | None = None
     label = "Spark Connect server"
     error = SparkConnectError
 
@@ -165,6 +174,7 @@ class ConnectServer(process.LocalServer):
         """The ``spark-submit`` command line of the server."""
         conf = {
             **SERVER_CONF,
+            **lineage.spark_conf(LINEAGE_APP, self.lineage_env),
             "spark.connect.grpc.binding.port": str(self.port),
             "spark.driver.memory": config.env("RETAIL_SPARK_DRIVER_MEMORY"),
         }

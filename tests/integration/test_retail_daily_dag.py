@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pyarrow.dataset as ds
@@ -156,6 +157,99 @@ def test_the_warehouse_audit_has_the_clean_counts_per_entity(pipeline_env, first
     assert task and all(r[0] == r[1] + r[2] + r[3] for r in task)
     assert task[-1][0] == sum(c[0] for c in by_entity.values())
     assert runs and all(r[0] == r[1] + r[2] + r[3] for r in runs)
+
+
+#: Warehouse tables the load writes (dimensions and facts, then every KPI table).
+DW_TABLES = (
+    "dw.dim_customer", "dw.dim_product", "dw.fct_order_line", "dw.fct_return",
+    "dw.fct_shipment", "dw.fct_inventory_daily", "dw.fct_web_session",
+)  # fmt: skip
+MART_TABLES = tuple(
+    f"mart.kpi_{t}"
+    for t in (
+        "daily_sales", "daily_country", "orders_per_minute", "hourly_sales",
+        "daily_category_sales", "monthly_sales", "top_products_daily",
+        "customer_demographics_daily", "engagement_daily", "inventory_daily",
+        "low_stock_daily", "shipping_daily",
+    )
+)  # fmt: skip
+
+
+def _events(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _names(datasets: list[dict]) -> set[tuple[str, str]]:
+    return {(d["namespace"], d["name"]) for d in datasets}
+
+
+def test_lineage_events_name_each_tasks_datasets_and_link_spark_to_its_task(
+    pipeline_env, first_run
+):
+    """The first run's OpenLineage events, from the default file transport: each Airflow
+    task's inputs and outputs are the lake folders and warehouse tables it reads and
+    writes; each Spark application names its task's run as parent and the DAG run as
+    root, and its actions read and write the live lake folders (never the staging)."""
+    data = Path(pipeline_env["RETAIL_DATA_DIR"])
+    wh = urlsplit(pipeline_env["WAREHOUSE_URL"])
+    pg = f"postgres://{wh.hostname}:{wh.port}"
+    db = wh.path.strip("/")
+    landing, lake = ("file", str(data / "landing")), data / "lake"
+    layers = ("raw/kafka", "bronze", "silver", "quarantine", "kpi")
+    kafka, bronze, silver, quarantine, kpi = (("file", str(lake / x)) for x in layers)
+    tables = {(pg, f"{db}.{t}") for t in DW_TABLES + MART_TABLES}
+    expected = {
+        "wait_for_landing": ({landing}, set()),
+        "validate_landing": ({landing}, set()),
+        "clean_silver": ({landing, kafka}, {bronze, silver, quarantine}),
+        "validate_silver": ({silver}, set()),
+        "compute_kpis": ({silver}, {kpi}),
+        "validate_kpis": ({kpi}, set()),
+        "load_warehouse": ({silver, kpi}, tables),
+        "validate_warehouse": (tables, set()),
+    }
+
+    airflow = _events(data / "lineage" / "airflow.jsonl")
+    tasks = [e for e in airflow if e["job"]["name"].startswith("retail_daily.")]
+    dag_run = tasks[0]["run"]["facets"]["parent"]["root"]["run"]["runId"]  # the first run
+    done = {
+        e["job"]["name"].removeprefix("retail_daily."): e
+        for e in tasks
+        if e["eventType"] == "COMPLETE"
+        and e["run"]["facets"]["parent"]["root"]["run"]["runId"] == dag_run
+    }
+    assert {e["job"]["namespace"] for e in tasks} == {"retail_kpi"}
+    assert {t: (_names(e["inputs"]), _names(e["outputs"])) for t, e in done.items()} == expected
+
+    spark = _events(data / "lineage" / "spark.jsonl")
+    for job, task in (("retail_clean", "clean_silver"), ("retail_kpis", "compute_kpis")):
+        (app,) = [
+            e for e in spark if e["job"]["name"] == job and e["eventType"] == "START"
+            and e["run"]["facets"]["parent"]["root"]["run"]["runId"] == dag_run
+        ]  # fmt: skip
+        parent = app["run"]["facets"]["parent"]
+        assert parent["job"] == {"namespace": "retail_kpi", "name": f"retail_daily.{task}"}
+        assert parent["run"]["runId"] == done[task]["run"]["runId"]
+        assert parent["root"]["job"] == {"namespace": "retail_kpi", "name": "retail_daily"}
+        actions = [
+            e for e in spark
+            if e["run"]["facets"].get("parent", {}).get("run", {}).get("runId")
+            == app["run"]["runId"]
+        ]  # fmt: skip
+        ins = set().union(*(_names(e.get("inputs", [])) for e in actions))
+        outs = set().union(*(_names(e.get("outputs", [])) for e in actions))
+        if job == "retail_clean":
+            orders_csv = data / "landing" / "orders" / f"dt={DIRTY_DAY}" / "orders.csv"
+            assert ("file", str(orders_csv)) in ins
+            assert {
+                ("file", str(lake / "bronze" / "orders")),
+                ("file", str(lake / "silver" / "orders")),
+                ("file", str(lake / "quarantine" / "order_items")),
+            } <= outs
+        else:
+            assert {("file", str(lake / "silver" / e)) for e in ("orders", "order_items")} <= ins
+            assert ("file", str(lake / "kpi" / "kpi_daily_sales")) in outs
+        assert not [name for _, name in outs if "_staging" in name]
 
 
 def test_rerun_through_spark_connect_leaves_identical_tables(

@@ -59,7 +59,8 @@ def test_probing_a_server_leaves_this_process_able_to_run_classic_spark(
 
 
 def test_a_server_starts_reports_and_stops_by_its_pid(tmp_path) -> None:
-    server = service.ConnectServer(tmp_path, service.free_port(), "local[1]")
+    lineage_env = {**os.environ, "RETAIL_DATA_DIR": str(tmp_path / "data")}
+    server = service.ConnectServer(tmp_path, service.free_port(), "local[1]", lineage_env)
     assert server.status().state == "stopped"
     url = server.start(timeout_s=180)
     try:

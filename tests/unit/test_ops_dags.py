@@ -57,6 +57,7 @@ for dag_id, dag in bag.dags.items():
                 "on_failure": [f.__name__ for f in (t.on_failure_callback or [])],
                 "on_retry": [f.__name__ for f in (t.on_retry_callback or [])],
                 "outlets": [getattr(o, "name", str(o)) for o in t.outlets],
+                "inlets": [getattr(i, "name", str(i)) for i in t.inlets],
                 "sensor": {"mode": t.mode, "poke_s": float(t.poke_interval),
                            "timeout_s": float(t.timeout)} if hasattr(t, "poke_interval") else None,
             }
@@ -153,6 +154,37 @@ def test_warehouse_gate_publishes_the_asset_bi_refresh_runs_on(facts):
         "retail_warehouse_date"
     ]
     assert facts["retail_bi_refresh"]["asset_schedule"] == ["retail_warehouse_date"]
+
+
+LAKE = "retail_lake_"
+CLEAN_IO = (
+    [LAKE + "landing", LAKE + "raw_kafka"],
+    [LAKE + "bronze", LAKE + "silver", LAKE + "quarantine"],
+)
+
+
+def _io(tasks: dict, task_id: str) -> tuple[list[str], list[str]]:
+    return tasks[task_id]["inlets"], tasks[task_id]["outlets"]
+
+
+@pytest.mark.parametrize("dag_id", ["retail_daily", "retail_microbatch"])
+def test_tasks_declare_the_layers_and_tables_they_read_and_write(facts, dag_id):
+    """The asset graph: landing (and Kafka) -> bronze/silver/quarantine -> KPI Parquet ->
+    warehouse tables -> the published date that retail_bi_refresh runs on."""
+    tasks = facts[dag_id]["tasks"]
+    tables = _io(tasks, "load_warehouse")[1]
+    assert {"retail_dw.fct_order_line", "retail_dw.dim_customer"} <= set(tables)
+    assert "retail_mart.kpi_daily_sales" in tables
+    assert _io(tasks, "clean_silver") == CLEAN_IO
+    assert _io(tasks, "validate_silver") == ([LAKE + "silver"], [])
+    assert _io(tasks, "compute_kpis") == ([LAKE + "silver"], [LAKE + "kpi"])
+    assert _io(tasks, "validate_kpis") == ([LAKE + "kpi"], [])
+    assert _io(tasks, "load_warehouse") == ([LAKE + "silver", LAKE + "kpi"], tables)
+    assert _io(tasks, "validate_warehouse") == (tables, ["retail_warehouse_date"])
+    if dag_id == "retail_microbatch":
+        assert _io(tasks, "ingest_kafka") == ([], [LAKE + "raw_kafka"])
+    else:
+        assert _io(tasks, "validate_landing") == ([LAKE + "landing"], [])
 
 
 MICROBATCH_TASKS = [
