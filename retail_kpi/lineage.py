@@ -7,9 +7,9 @@ application naming the Airflow task that submitted it as its parent run.
 
 * ``OPENLINEAGE_URL`` unset: both write JSON lines (one event a line) into
   ``<RETAIL_DATA_DIR>/lineage/``: ``airflow.jsonl`` and ``spark.jsonl``, one file per
-  integration; each event is one appended line. Concurrent tasks append to the same file,
-  which a local disk keeps line-whole for events of this size but a shared one may not:
-  on several hosts, use an HTTP backend.
+  integration; each event is one appended line. Concurrent tasks append to the same
+  file, which suits one host and a test; with parallel runs or several hosts, send the
+  events to a lineage server instead.
 * set: both POST to that URL: a server's base URL (Marquez: ``http://host:5000``, endpoint
   ``/api/v1/lineage``) or a full endpoint URL (DataHub, OpenMetadata).
 
