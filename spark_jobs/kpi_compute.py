@@ -75,11 +75,11 @@ def _in(col: str, days: list[dt.date] | tuple[dt.date, ...]) -> F.Column:
 
 
 def _windows_frames(
-    spark: SparkSession, members: list, complete: dict, buckets: list[str]
+    spark: SparkSession, members: list, flags: dict, buckets: list[str]
 ) -> tuple[DataFrame, DataFrame]:
     m = spark.createDataFrame(members, "target date, bucket string, source_day date")
-    targets = sorted({t for t, _ in complete})
-    rows = [(t, *[complete[(t, b)] for b in buckets]) for t in targets]
+    targets = sorted({t for t, _ in flags})
+    rows = [(t, *[flags[(t, b)] for b in buckets]) for t in targets]
     schema = "target date, " + ", ".join(f"{b}_ok boolean" for b in buckets)
     return m, spark.createDataFrame(rows, schema)
 
@@ -211,9 +211,9 @@ def compute(
         ["category", "country_code"],
     )
 
-    avail = set(plan.available)
-    members, complete = windows.day_windows(days, avail)
-    day_frames = _windows_frames(spark, members, complete, kpi_periods.DAY_BUCKETS)
+    complete = set(plan.complete)
+    members, flags = windows.day_windows(days, complete)
+    day_frames = _windows_frames(spark, members, flags, kpi_periods.DAY_BUCKETS)
     net = ["sales_date", "country_code", "net_sales_usd"]
     day_sums = kpi_periods.window_sums(
         base.select(*net), ["country_code"], day_frames[0], kpi_periods.DAY_BUCKETS
@@ -226,8 +226,8 @@ def compute(
     )
     status = _keep(kpi_periods.customer_status(orders), kept)
 
-    m_members, m_complete, m_days = windows.month_windows(plan.months, avail)
-    month_frames = _windows_frames(spark, m_members, m_complete, kpi_periods.MONTH_BUCKETS)
+    m_members, m_flags, m_days = windows.month_windows(plan.months, set(plan.available), complete)
+    month_frames = _windows_frames(spark, m_members, m_flags, kpi_periods.MONTH_BUCKETS)
     month_sums = kpi_periods.window_sums(
         base.select(*net), ["country_code"], month_frames[0], kpi_periods.MONTH_BUCKETS
     )

@@ -51,7 +51,10 @@ and loaded into PostgreSQL `mart.<table>` (readable by `bi_reader`).
   counted as distinct orders with at least one such line.
 - **Rates and ratios** are fractions (0.125 = 12.5 %) in double precision. A rate whose
   denominator is zero is **NULL** (never 0, never an error); so is a comparison with a
-  period that is missing from the lake (before the history starts, or a day never landed).
+  period that is not made of *complete* days. A day D is complete when its own landing is
+  in the lake (orders of D landed on D: `silver/orders/dt=D/ingest_dt=D`, from files or
+  Kafka alike); a day there only through late rows landed later (before the store opened
+  or the history starts, a day never landed) is not, so growth against it is N/A.
 - **Time** is UTC; a business day is a UTC calendar day; minutes and hours are UTC buckets.
 - **Customers** are identified customers only: orders of customer `UNKNOWN` count as sales
   but not as customers. Like orders, a customer counts only through an order with at least

@@ -14,6 +14,10 @@ on L (a folder ``silver/<entity>/dt=D/ingest_dt=L`` exists). A KPI row depends o
 So a touched day D changes the rows of D, D+1..D+27 and D+364, and customer status on every
 later day up to L; a touched month M changes M, M+1 (month-over-month) and M+12 (year-over-
 year). Only days that exist in the lake are recomputed.
+
+A comparison window (the prior day, week, month or year a growth rate divides by) counts
+only *complete* days, those with their own landing (:func:`complete_days`); a day present
+only through late rows makes its window incomplete, so the growth is NULL.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ DAY_LOOKBACK = 27  # longest trailing window: 28 days of sales for days of suppl
 WEEK_WINDOW = 7
 YEAR_LAG_DAYS = 364  # same weekday 52 weeks earlier
 MONTH_LAGS = (1, 12)
+#: The entity whose own landing makes a business day complete: growth compares net sales.
+COMPLETENESS_ENTITY = "orders"
 
 
 def _parse_dt(name: str, key: str) -> dt.date | None:
@@ -64,15 +70,34 @@ def available_days(silver_dir: Path, entities: Iterable[str] = FACT_ENTITIES) ->
     return out
 
 
+def _landed_on(entity_dir: Path, day: dt.date, landed: dt.date) -> bool:
+    """Whether rows of business day ``day`` landed on ``landed`` (their silver leaf)."""
+    return (entity_dir / f"dt={day.isoformat()}" / f"ingest_dt={landed.isoformat()}").is_dir()
+
+
 def touched_days(silver_dir: Path, run_date: dt.date) -> set[dt.date]:
     """The run's own date plus business dates that got rows landed on ``run_date``."""
     out = {run_date}
-    tag = f"ingest_dt={run_date.isoformat()}"
     for entity in FACT_ENTITIES:
         for day in partition_days(silver_dir / entity):
-            if (silver_dir / entity / f"dt={day.isoformat()}" / tag).is_dir():
+            if _landed_on(silver_dir / entity, day, run_date):
                 out.add(day)
     return out
+
+
+def complete_days(silver_dir: Path) -> set[dt.date]:
+    """Business days D with their own landing: ``silver/orders/dt=D/ingest_dt=D`` exists.
+
+    A day can be in the lake only through a few late orders landed on a later date (the
+    day before the store opened, or before the history starts): growth against it reads
+    thousands of percent, so comparison windows accept complete days only. The clean run
+    of ingest date L files its rows under ``ingest_dt=L``, and on-time orders of D have
+    L = D on both paths: landing files of D are cleaned as L = D, and a Kafka message's
+    ingest date is the UTC date of its timestamp, the order's event time, whose UTC date
+    is also its ``order_date``. Rows never land before their day (clean quarantines them).
+    """
+    orders = silver_dir / COMPLETENESS_ENTITY
+    return {d for d in partition_days(orders) if _landed_on(orders, d, d)}
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -143,23 +168,24 @@ Member = tuple[dt.date, str, dt.date]  # (target, bucket, source day)
 
 
 def day_windows(
-    targets: Iterable[dt.date], available: set[dt.date]
+    targets: Iterable[dt.date], complete: set[dt.date]
 ) -> tuple[list[Member], dict[tuple[dt.date, str], bool]]:
     """Source days of each day-grain comparison window, and whether it is complete.
 
-    A window is complete when every one of its days is in the lake; only complete windows
-    get members, so an incomplete one yields NULL rather than a partial sum.
+    A window is complete when every one of its days is ``complete`` (:func:`complete_days`);
+    only complete windows get members, so an incomplete one yields NULL rather than a
+    partial sum.
     """
     members: list[Member] = []
-    complete: dict[tuple[dt.date, str], bool] = {}
+    flags: dict[tuple[dt.date, str], bool] = {}
     for t in targets:
         for bucket, offsets in DAY_BUCKETS.items():
             src = [t - dt.timedelta(days=k) for k in offsets]
-            ok = all(s in available for s in src)
-            complete[(t, bucket)] = ok
+            ok = all(s in complete for s in src)
+            flags[(t, bucket)] = ok
             if ok:
                 members += [(t, bucket, s) for s in src]
-    return members, complete
+    return members, flags
 
 
 def trailing_days(target: dt.date, available: set[dt.date]) -> list[dt.date]:
@@ -169,15 +195,16 @@ def trailing_days(target: dt.date, available: set[dt.date]) -> list[dt.date]:
 
 
 def month_windows(
-    months: Iterable[dt.date], available: set[dt.date]
+    months: Iterable[dt.date], available: set[dt.date], complete: set[dt.date]
 ) -> tuple[list[Member], dict[tuple[dt.date, str], bool], dict[dt.date, int]]:
     """Like :func:`day_windows` for months, comparing the same days of the month.
 
-    The target month runs to its last day with data ``d``; the month ``n`` months earlier is
-    compared over its days ``1..min(d, its length)``. Also returns days with data per month.
+    The target month runs to its last day with data ``d`` (``available``); the month ``n``
+    months earlier is compared over its days ``1..min(d, its length)``, all of which must be
+    ``complete``. Also returns days with data per month.
     """
     members: list[Member] = []
-    complete: dict[tuple[dt.date, str], bool] = {}
+    flags: dict[tuple[dt.date, str], bool] = {}
     days_with_data: dict[dt.date, int] = {}
     for m in months:
         present = [d for d in month_days(m) if d in available]
@@ -185,11 +212,11 @@ def month_windows(
         last = max(present).day if present else 0
         for bucket, lag in MONTH_BUCKETS.items():
             src = month_days(add_months(m, -lag))[:last]
-            ok = bool(src) and all(s in available for s in src)
-            complete[(m, bucket)] = ok
+            ok = bool(src) and all(s in complete for s in src)
+            flags[(m, bucket)] = ok
             if ok:
                 members += [(m, bucket, s) for s in src]
-    return members, complete, days_with_data
+    return members, flags, days_with_data
 
 
 def latest_snapshot(day: dt.date, snapshots: Iterable[dt.date]) -> dt.date | None:
@@ -207,6 +234,7 @@ class Plan:
 
     run_date: dt.date
     available: frozenset[dt.date]
+    complete: frozenset[dt.date]  # available days with their own landing: growth windows
     touched: tuple[dt.date, ...]
     days: tuple[dt.date, ...]
     months: tuple[dt.date, ...]
@@ -221,6 +249,7 @@ def make_plan(silver_dir: Path, run_date: dt.date, since: dt.date | None = None)
     """Touched dates -> recomputed days/months -> input days, restricted to the lake.
 
     ``since`` (backfills, definition changes) also touches every day in the lake from it on.
+    The comparison windows use the complete days among them (:func:`complete_days`).
     """
     available = available_days(silver_dir)
     touched = touched_days(silver_dir, run_date) & (available | {run_date})
@@ -234,6 +263,7 @@ def make_plan(silver_dir: Path, run_date: dt.date, since: dt.date | None = None)
     return Plan(
         run_date=run_date,
         available=frozenset(available),
+        complete=frozenset(complete_days(silver_dir)),
         touched=tuple(sorted(touched)),
         days=tuple(days),
         months=tuple(months),

@@ -4,8 +4,9 @@
 2024-02-10 missing from the lake), three countries, cancelled orders, unidentified
 customers, a product missing from the catalogue, a category change mid-way, countries with
 no sales on some days, returns, stock-outs, sessions, shipments with unknown punctuality,
-and orders that land one or two days late. Rows are plain dicts so that the independent
-reference (kpi_reference.py) reads exactly what the job reads.
+orders that land one or two days late, and one late order of the day before 2024-01-27,
+the only row of that day (in the lake, not complete: no growth against it). Rows are plain
+dicts so that the independent reference (kpi_reference.py) reads exactly what the job reads.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ PRODUCTS = {  # id -> (name, category, unit price, unit cost); P6 is never in th
 }
 CATEGORY_CHANGE = (dt.date(2024, 2, 20), "P2", "Books")  # P2 moves to Books from this day
 MISSING_DAY = dt.date(2024, 2, 10)
+PRE_HISTORY_DAY = dt.date(2024, 1, 26)  # in the lake only through a late order
 CUSTOMERS = [f"C{i}" for i in range(1, 13)]
 AGE_GROUPS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+")
 CENT = Decimal("0.01")
@@ -212,6 +214,44 @@ def _snapshots(first: dt.date, rnd: random.Random, rows: Rows) -> None:
         )
 
 
+def _late_order_before_history(rows: Rows) -> None:
+    """One FRA order of PRE_HISTORY_DAY landed two days late (fixed values, no random
+    draws: the seeded rows stay as they were)."""
+    ts = dt.datetime.combine(PRE_HISTORY_DAY, dt.time(10, 0, 5), tzinfo=dt.UTC)
+    landed = PRE_HISTORY_DAY + dt.timedelta(days=2)
+    order = {
+        "order_id": "PRE1",
+        "customer_id": "UNKNOWN",
+        "order_ts": ts,
+        "order_date": PRE_HISTORY_DAY,
+        "country_code": "FRA",
+        "currency": "USD",
+        "channel": "web",
+        "status": "completed",
+        "ingest_date": landed,
+        "total_items": 1,
+    }
+    gross, cogs = Decimal("19.99"), Decimal("8.00")
+    rows["orders"].append(order)
+    rows["order_items"].append(
+        {
+            "order_id": "PRE1",
+            "line_number": 1,
+            "product_id": "P1",
+            "order_date": PRE_HISTORY_DAY,
+            "order_ts": ts,
+            "country_code": "FRA",
+            "quantity": 1,
+            "gross_amount_usd": gross,
+            "discount_amount_usd": Decimal("0.00"),
+            "net_amount_usd": gross,
+            "cogs_usd": cogs,
+            "profit_usd": gross - cogs,
+            "ingest_date": landed,
+        }
+    )
+
+
 def build(seed: int = 7) -> Rows:
     rnd = random.Random(seed)
     rows: Rows = {
@@ -233,6 +273,7 @@ def build(seed: int = 7) -> Rows:
     for day in all_days:
         _orders_of_day(day, rnd, rows, seq)
         _ops_of_day(day, rnd, rows)
+    _late_order_before_history(rows)
     return rows
 
 

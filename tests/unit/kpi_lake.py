@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tests.unit.kpi_fixtures import write_entity
 
+D0 = dt.date(2024, 2, 29)
 D1 = dt.date(2024, 3, 1)
 D2 = dt.date(2024, 3, 2)
 
@@ -24,7 +25,7 @@ def ts(day: dt.date, hms: str) -> dt.datetime:
 
 
 #: total_items of each order: the quantities of its lines below (silver orders carry them)
-ITEMS = {"O1": 3, "O2": 1, "O3": 5, "O4": 3, "O5": 1, "O6": 2, "O7": 1}
+ITEMS = {"O1": 3, "O2": 1, "O3": 5, "O4": 3, "O5": 1, "O6": 2, "O7": 1, "O8": 1}
 
 
 def order(oid: str, cust: str, day: dt.date, hms: str, country: str, status: str = "completed"):
@@ -246,4 +247,16 @@ def write_day2(silver: Path) -> None:
                 "refund_amount_usd": Dec("9.00"),
             },
         ],
+    )
+
+
+def write_day0_order(silver: Path, landed: dt.date) -> None:
+    """One USA order of D0, the day before D1 (P1 for 10.00: net 10.00), landed on
+    ``landed``: on D0 itself, or late on D1 (then D0 is in the lake through it alone)."""
+    write_entity(silver, "orders", [order("O8", "C2", D0, "18:00:00", "USA")], ingest=landed)
+    write_entity(
+        silver,
+        "order_items",
+        [line("O8", 1, "P1", D0, 1, "10.00", "0.00", "5.00")],
+        ingest=landed,
     )

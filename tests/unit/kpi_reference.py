@@ -44,6 +44,12 @@ class Reference:
             column = BUSINESS_DATE[e]
             assert column is not None, e
             self.available |= {r[column] for r in rows.get(e, [])}
+        # growth compares only with complete days: some order of the day landed that day
+        self.complete = {
+            o["order_date"]
+            for o in rows["orders"]
+            if o.get("ingest_date", o["order_date"]) == o["order_date"]
+        }
         orders = {o["order_id"]: o for o in rows["orders"]}
         self.lines = []
         for it in rows["order_items"]:
@@ -166,7 +172,7 @@ class Reference:
 
     def _growth_cols(self, net: dict[tuple, Decimal], day: dt.date, rest: tuple) -> dict:
         def one(d: dt.date) -> Decimal | None:
-            return net.get((d, *rest), Z) if d in self.available else None
+            return net.get((d, *rest), Z) if d in self.complete else None
 
         def window(offsets: range) -> Decimal | None:
             vals = [one(day - k * DAY) for k in offsets]
@@ -257,7 +263,7 @@ class Reference:
         y, m = divmod(month.year * 12 + month.month - 1 - lag, 12)
         start = dt.date(y, m + 1, 1)
         days = [start + k * DAY for k in range(31) if (start + k * DAY).month == m + 1][:last]
-        if not days or any(d not in self.available for d in days):
+        if not days or any(d not in self.complete for d in days):
             return None
         return sum((net.get((d, country), Z) for d in days), Z)
 

@@ -99,6 +99,11 @@ def test_dataset_exercises_the_edge_cases(state):
     _, ref = state["full"]
     growth = [r["net_sales_growth_wow"] for r in ref["kpi_daily_country"].values()]
     assert any(g is None for g in growth) and any(g is not None for g in growth)
+    after_pre_history = [
+        r for (day, _), r in ref["kpi_daily_country"].items() if day == dt.date(2024, 1, 27)
+    ]  # the day before is in the lake through one late order only: not compared with
+    assert after_pre_history
+    assert all(r["net_sales_prev_day_usd"] is None for r in after_pre_history)
     yoy = [r["net_sales_growth_yoy"] for r in ref["kpi_daily_country"].values()]
     assert any(g is not None for g in yoy)
     months = ref["kpi_monthly_sales"]

@@ -147,3 +147,39 @@ def test_a_record_landed_again_counts_once_with_its_latest_copy(spark, tmp_path)
     kpis.run(spark, tmp_path, L.D2, "run-d2")
     usa = by(rows(tmp_path, "kpi_daily_sales", L.D1), "country_code")[("USA",)]
     assert (usa["orders"], usa["units"], usa["net_sales_usd"]) == (3, 6, Dec("52.99"))
+
+
+def d1_after_day0(spark, lake: Path, landed: dt.date) -> dict[tuple, dict[str, Any]]:
+    """Runs D1 with the D0 order landed on ``landed``; D1's rows of kpi_daily_country by
+    (country,) and of kpi_daily_category_sales by (category, country)."""
+    from spark_jobs import kpis
+
+    L.write_day1(lake / "silver")
+    L.write_day0_order(lake / "silver", landed)
+    kpis.run(spark, lake, L.D1, "run-d1")
+    country = by(rows(lake, "kpi_daily_country", L.D1), "country_code")
+    category = by(rows(lake, "kpi_daily_category_sales", L.D1), "category", "country_code")
+    return {**country, **category}
+
+
+def test_growth_against_a_prior_day_of_late_rows_only_is_null(spark, tmp_path):
+    """D0's only order (USA, P1 for 10.00) landed late, on D1: D0 is in the lake through it
+    alone, so D1's day-over-day growth is NULL, not 42.99 / 10.00 - 1 = +330 %."""
+    d1 = d1_after_day0(spark, tmp_path, landed=L.D1)
+    for key in [("USA",), ("Tools", "USA"), ("Toys", "USA")]:
+        assert d1[key]["net_sales_prev_day_usd"] is None, key
+        assert d1[key]["net_sales_growth_dod"] is None, key
+
+
+def test_growth_against_a_complete_prior_day(spark, tmp_path):
+    """The same order landed on D0 itself: D0 is complete. USA 42.99 / 10.00 - 1; USA Tools
+    (O1 18.00 + O2 10.00 + O5 9.99) 37.99 / 10.00 - 1; USA Toys sold nothing on D0: prior
+    0.00, growth NULL."""
+    d1 = d1_after_day0(spark, tmp_path, landed=L.D0)
+    assert d1[("USA",)]["net_sales_prev_day_usd"] == Dec("10.00")
+    assert d1[("USA",)]["net_sales_growth_dod"] == pytest.approx(42.99 / 10.00 - 1, rel=REL)
+    assert d1[("Tools", "USA")]["net_sales_prev_day_usd"] == Dec("10.00")
+    tools = d1[("Tools", "USA")]["net_sales_growth_dod"]
+    assert tools == pytest.approx(37.99 / 10.00 - 1, rel=REL)
+    assert d1[("Toys", "USA")]["net_sales_prev_day_usd"] == Dec("0.00")
+    assert d1[("Toys", "USA")]["net_sales_growth_dod"] is None

@@ -77,7 +77,7 @@ def test_day_windows_complete_only_when_every_day_is_in_the_lake():
 
 def test_month_windows_compare_the_same_days():
     avail = span(D(2024, 1, 1), D(2024, 3, 5))
-    members, complete, days = w.month_windows([D(2024, 3, 1), D(2024, 2, 1)], avail)
+    members, complete, days = w.month_windows([D(2024, 3, 1), D(2024, 2, 1)], avail, avail)
     assert days == {D(2024, 3, 1): 5, D(2024, 2, 1): 29}
     march_prev = sorted(s for t, b, s in members if t == D(2024, 3, 1) and b == "prev_month")
     assert march_prev == sorted(span(D(2024, 2, 1), D(2024, 2, 5)))
@@ -88,9 +88,70 @@ def test_month_windows_compare_the_same_days():
 
 def test_month_window_clamps_to_shorter_prior_month():
     avail = span(D(2024, 1, 1), D(2024, 3, 31))
-    members, complete, _ = w.month_windows([D(2024, 3, 1)], avail)
+    members, complete, _ = w.month_windows([D(2024, 3, 1)], avail, avail)
     prev = [s for t, b, s in members if b == "prev_month"]
     assert len(prev) == 29 and complete[(D(2024, 3, 1), "prev_month")]
+
+
+def land_orders(silver: Path, day: dt.date, landed: dt.date) -> None:
+    """The silver leaf of orders of business day ``day`` landed on ``landed``."""
+    (silver / f"orders/dt={day.isoformat()}/ingest_dt={landed.isoformat()}").mkdir(parents=True)
+
+
+def test_a_day_is_complete_only_with_its_own_landing(tmp_path: Path):
+    silver = tmp_path / "silver"
+    land_orders(silver, D(2024, 2, 29), D(2024, 3, 1))  # late rows only
+    land_orders(silver, D(2024, 3, 1), D(2024, 3, 1))
+    land_orders(silver, D(2024, 3, 1), D(2024, 3, 2))  # and late rows on top: still complete
+    (silver / "returns/dt=2024-02-28/ingest_dt=2024-02-28").mkdir(parents=True)  # no orders
+    assert w.available_days(silver) == {D(2024, 2, 28), D(2024, 2, 29), D(2024, 3, 1)}
+    assert w.complete_days(silver) == {D(2024, 3, 1)}
+
+
+def test_prior_day_of_late_rows_only_leaves_its_windows_incomplete(tmp_path: Path):
+    """Orders landed on time 2024-02-15..28 and 03-01; 02-29 is in the lake only through
+    rows landed on 03-01. For target 03-01: prev_day is 02-29, cur_7d 02-24..03-01 holds
+    it, prev_7d 02-17..23 does not. Once 02-29 has its own landing, all three are complete."""
+    silver = tmp_path / "silver"
+    for day in span(D(2024, 2, 15), D(2024, 2, 28)) | {D(2024, 3, 1)}:
+        land_orders(silver, day, day)
+    land_orders(silver, D(2024, 2, 29), D(2024, 3, 1))
+    plan = w.make_plan(silver, D(2024, 3, 1))
+    assert D(2024, 2, 29) in plan.available and D(2024, 2, 29) not in plan.complete
+    assert plan.days == (D(2024, 2, 29), D(2024, 3, 1))  # still computed, from what it has
+    members, flags = w.day_windows([D(2024, 3, 1)], set(plan.complete))
+    assert flags[(D(2024, 3, 1), "prev_day")] is False
+    assert flags[(D(2024, 3, 1), "cur_7d")] is False
+    assert flags[(D(2024, 3, 1), "prev_7d")] is True
+    assert not [m for m in members if m[1] in ("prev_day", "cur_7d")]
+
+    land_orders(silver, D(2024, 2, 29), D(2024, 2, 29))
+    plan = w.make_plan(silver, D(2024, 3, 1))
+    members, flags = w.day_windows([D(2024, 3, 1)], set(plan.complete))
+    assert flags[(D(2024, 3, 1), "prev_day")] is True
+    assert flags[(D(2024, 3, 1), "cur_7d")] is True
+    assert (D(2024, 3, 1), "prev_day", D(2024, 2, 29)) in members
+
+
+def test_prior_month_with_a_day_of_late_rows_only_is_incomplete():
+    """March has data to the 5th, so it is compared with February 1..5. February 3rd in
+    the lake through late rows only makes that window incomplete; with its own landing the
+    window is complete (5 member days). March's own days still count every day in the lake."""
+    avail = span(D(2024, 2, 1), D(2024, 3, 5))
+    partial = avail - {D(2024, 2, 3)}
+    members, flags, days = w.month_windows([D(2024, 3, 1)], avail, partial)
+    assert flags[(D(2024, 3, 1), "prev_month")] is False
+    assert not [m for m in members if m[1] == "prev_month"]
+    assert days == {D(2024, 3, 1): 5}
+
+    members, flags, _ = w.month_windows([D(2024, 3, 1)], avail, avail)
+    assert flags[(D(2024, 3, 1), "prev_month")] is True
+    prev = sorted(s for _, b, s in members if b == "prev_month")
+    assert prev == sorted(span(D(2024, 2, 1), D(2024, 2, 5)))
+
+    last_day_late = avail - {D(2024, 3, 5)}  # March's last day is in the lake, not complete
+    members, flags, days = w.month_windows([D(2024, 3, 1)], avail, last_day_late)
+    assert days == {D(2024, 3, 1): 5} and flags[(D(2024, 3, 1), "prev_month")] is True
 
 
 def test_add_months_and_snapshots():
