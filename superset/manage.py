@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent
@@ -71,6 +72,22 @@ def superset_env(home: Path) -> dict[str, str]:
         url = config.local_pg_url("superset", "retail_superset", "SUPERSET_DB_PASSWORD")
         env["SUPERSET_METADATA_URL"] = url.replace("postgresql://", "postgresql+psycopg2://", 1)
     return env
+
+
+def bi_connection_hint() -> str:
+    """How Tableau and Power BI reach the same warehouse (never the password itself)."""
+    parts = urlsplit(config.env("WAREHOUSE_URL"))
+    user = os.environ.get("BI_READER_USER") or "bi_reader"
+    where = (
+        f"BI_READER_PASSWORD in {config.SECRETS_FILE}"
+        if config.managed_warehouse() and not os.environ.get("BI_READER_PASSWORD")
+        else "the BI_READER_PASSWORD you set"
+    )
+    return (
+        f"open bi/retail_kpi_warehouse.tds or .pbids; PostgreSQL {parts.hostname}:"
+        f"{parts.port or 5432}, database {parts.path.lstrip('/')}, user {user},"
+        f" password: {where} (docs/BI.md)"
+    )
 
 
 def provision(home: Path, init: bool, do_import: bool) -> None:
@@ -190,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"  login: {ADMIN_USER} / {admin_password(home)}   (from {where})")
         print("  stop:  make superset-stop")
+        print(f"\nTableau / Power BI: {bi_connection_hint()}")
     return 0
 
 

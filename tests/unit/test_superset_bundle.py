@@ -165,3 +165,23 @@ def test_superset_config_reads_the_key_from_the_environment(tmp_path: Path) -> N
     )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.split() == [key, f"sqlite:///{tmp_path}/superset.db?check_same_thread=false"]
+
+
+def test_superset_up_tells_tableau_and_power_bi_users_where_to_connect() -> None:
+    """`make superset` prints the same warehouse's address for the other BI tools, and
+    where the read-only password is, never the password."""
+    env = {
+        **os.environ,
+        "WAREHOUSE_URL": "postgresql://etl:etl-secret@db.example.com:6543/sales",
+        "BI_READER_PASSWORD": "reader-secret",
+    }
+    code = (
+        f"import runpy; m = runpy.run_path({str(REPO_ROOT / 'superset' / 'manage.py')!r});"
+        " print(m['bi_connection_hint']())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "retail_kpi_warehouse.tds" in out.stdout and ".pbids" in out.stdout
+    assert "db.example.com:6543, database sales, user bi_reader" in out.stdout
+    assert "the BI_READER_PASSWORD you set" in out.stdout
+    assert "secret" not in out.stdout.replace("BI_READER_PASSWORD", "")
