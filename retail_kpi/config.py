@@ -63,6 +63,11 @@ ENV_DEFAULTS: dict[str, tuple[str, str]] = {
         "HTTP POST to that URL: a Marquez server (http://host:5000) or a full endpoint URL "
         '(DataHub, OpenMetadata). docs/DEPLOY.md, "Lineage".',
     ),
+    "OPENLINEAGE_DISABLED": (
+        "",
+        "true = emit no lineage events: Airflow's provider reads it, and the Spark tasks then "
+        "run without the OpenLineage listener.",
+    ),
     "SPARK_MASTER": (
         "local[*]",
         "Spark master for the CLI. DAGs use the Airflow connection `spark` instead.",

@@ -74,13 +74,21 @@ def airflow_transport(environ: Mapping[str, str] | None = None) -> dict[str, obj
     }
 
 
+def disabled(environ: Mapping[str, str] | None = None) -> bool:
+    """OPENLINEAGE_DISABLED, read as Airflow's provider reads it (true, 1, t: off)."""
+    return _setting("OPENLINEAGE_DISABLED", environ).strip().lower() in ("true", "1", "t")
+
+
 def spark_conf(app_name: str, environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Spark settings that enable the listener, with the same destination as Airflow.
+    """Spark settings that enable the listener, with the same destination as Airflow;
+    none when lineage is off (OPENLINEAGE_DISABLED), so Spark runs without the listener.
 
     ``app_name`` is the job name the listener uses instead of the Spark application's name
     (which carries the run date): one lineage job per Spark job, not one per date. The
     parent run (the Airflow task) is added when the task runs (retail_kpi.ops.spark).
     """
+    if disabled(environ):
+        return {}
     conf = {
         "spark.extraListeners": SPARK_LISTENER,
         "spark.openlineage.namespace": NAMESPACE,

@@ -26,6 +26,12 @@ def test_unset_url_writes_both_integrations_jsonl_files_under_the_data_folder(tm
     assert conf["spark.openlineage.appName"] == "retail_clean"
 
 
+def test_disabled_lineage_runs_spark_without_the_listener(tmp_path):
+    for value in ("true", "1", "T"):
+        assert lineage.spark_conf("retail_clean", {"OPENLINEAGE_DISABLED": value}) == {}
+    assert lineage.spark_conf("retail_clean", {"OPENLINEAGE_DISABLED": "false"})
+
+
 def test_a_marquez_url_gets_its_endpoint_a_full_endpoint_url_is_kept():
     marquez = {"OPENLINEAGE_URL": "http://marquez:5000"}
     assert lineage.airflow_transport(marquez) == {
