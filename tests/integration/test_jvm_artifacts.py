@@ -166,8 +166,9 @@ def test_the_local_maven_repository_copy_is_purged_and_a_jar_that_stays_wrong_na
 
 
 def test_spark_resolves_the_kafka_source_and_loads_the_openlineage_listener(spark) -> None:
-    """The session has the spark group's jars (as the DAG's tasks do); nothing enables
-    the listener yet."""
+    """The session has the spark group's jars (as the DAG's tasks do) and can load the
+    OpenLineage listener; the tests' own session does not enable it (the DAG's tasks do:
+    below)."""
     sc = spark.sparkContext
     frame = (
         spark.read.format("kafka")
@@ -194,11 +195,12 @@ print("CONF" + json.dumps(conf))
 """
 
 
-def test_the_dags_spark_tasks_get_the_spark_jars_and_no_listener() -> None:
-    """Parsed by Airflow itself (in a subprocess, as the DAG processor would)."""
+def _dag_spark_conf(env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``conf`` of every Spark task, as Airflow itself parses the DAGs (in a subprocess,
+    as the DAG processor would)."""
     proc = subprocess.run(
         [sys.executable, "-c", DAG_PROBE],
-        env=airflow_env(dict(os.environ)),
+        env=airflow_env(env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -206,8 +208,22 @@ def test_the_dags_spark_tasks_get_the_spark_jars_and_no_listener() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(x for x in proc.stdout.splitlines() if x.startswith("CONF"))
-    tasks = json.loads(line.removeprefix("CONF"))
-    assert any(name.endswith(".clean_silver") for name in tasks)
+    return dict(json.loads(line.removeprefix("CONF")))
+
+
+def test_the_dags_spark_tasks_get_the_spark_jars_and_the_lineage_listener() -> None:
+    tasks = _dag_spark_conf({k: v for k, v in os.environ.items() if k != "OPENLINEAGE_DISABLED"})
+    jobs = {
+        name.rsplit(".", 1)[-1]: conf.get("spark.openlineage.appName")
+        for name, conf in tasks.items()
+    }
+    assert jobs["clean_silver"] == "retail_clean" and jobs["compute_kpis"] == "retail_kpis"
     for name, conf in tasks.items():
         assert conf["spark.jars"].split(",") == jvm.spark_jars(), name
-        assert "spark.extraListeners" not in conf, name
+        assert conf["spark.extraListeners"] == LISTENER, name
+
+
+def test_with_lineage_off_the_dags_spark_tasks_get_no_listener() -> None:
+    tasks = _dag_spark_conf({**os.environ, "OPENLINEAGE_DISABLED": "true"})
+    assert tasks and all("spark.extraListeners" not in conf for conf in tasks.values())
+    assert all(conf["spark.jars"].split(",") == jvm.spark_jars() for conf in tasks.values())
