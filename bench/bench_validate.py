@@ -94,14 +94,12 @@ def warm_up(s: config.Settings) -> float:
 def complete_day(s: config.Settings, lines: int) -> None:
     """What the synthetic day lacks for a whole silver gate: FX, stock, reconciliation."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
+    from tests.silver_rows import write_table
     from tests.synthetic import money
 
     def put(entity: str, table: pa.Table) -> None:
-        folder = s.silver_dir / entity / f"dt={DAY}" / f"ingest_dt={DAY}"
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, folder / "part-00000.parquet")
+        write_table(s.silver_dir, entity, DAY, DAY, table)
 
     rates = {"USD": 100_000_000, "CAD": 73_000_000, "EUR": 108_000_000, "MXN": 5_800_000}
     put(

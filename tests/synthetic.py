@@ -4,7 +4,8 @@ loader's tests (the crash test, the key helpers).
 Test material, not the pipeline's: it lives with the tests and bench/ imports it from here.
 Vectorised (NumPy/Arrow, no per-row Python) so a million order lines take about a
 second to make. Values follow the SILVER contract and its arithmetic (amounts in
-integer cents, rounded half-up), but carry no business meaning.
+integer cents, rounded half-up), but carry no business meaning. Files are written (cast to
+the contract's types, in the clean job's layout) by tests/silver_rows.py.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from retail_kpi.schemas import COUNTRIES
+from tests import silver_rows
 
 _FX_E8 = {"USD": 100_000_000, "CAD": 73_000_000, "EUR": 108_000_000, "MXN": 5_800_000}
 _DISCOUNT_BP = np.array([0, 300, 700, 1200])
@@ -43,11 +44,7 @@ def _half_up(numerator: np.ndarray, denominator: int) -> np.ndarray:
 
 
 def _write(lake: Path, entity: str, day: dt.date, table: pa.Table) -> None:
-    folder = lake / "silver" / entity / f"dt={day}" / f"ingest_dt={day}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.parquet"):
-        old.unlink()
-    pq.write_table(table, folder / "part-00000.parquet")
+    silver_rows.write_table(lake / "silver", entity, day, day, table)
 
 
 def _dims(lake: Path, day: dt.date, customers: int, products: int, rng: np.random.Generator):

@@ -1,14 +1,13 @@
 """Tiny hand-written lake data for the quality-gate tests (owned by the quality area).
 
-Rows are written with the silver contract's Arrow types, in the layout the clean job
-uses, so the gates read them exactly as they read Spark's output.
+Silver rows are written with tests/silver_rows.py (the silver contract's types, the
+clean job's layout), so the gates read them exactly as they read Spark's output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,9 @@ import pyarrow.parquet as pq
 
 from retail_kpi import schemas
 from retail_kpi.config import Settings
+from tests import silver_rows
 
 DAY = dt.date(2026, 1, 5)
-_ARROW = {
-    "string": pa.string(),
-    "int": pa.int32(),
-    "decimal": pa.decimal128(18, 2),
-    "timestamp": pa.timestamp("us", tz="UTC"),
-    "date": pa.date32(),
-    "boolean": pa.bool_(),
-}
 
 
 def settings_for(tmp: Path, url: str) -> Settings:
@@ -43,36 +35,9 @@ def settings_for(tmp: Path, url: str) -> Settings:
     )
 
 
-def _value(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "decimal":
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    return value
-
-
-def write_silver(
-    s: Settings,
-    entity: str,
-    rows: list[dict[str, Any]],
-    day: dt.date = DAY,
-    business_date: dt.date | None = None,
-) -> Path:
-    """Write ``rows`` (missing columns = NULL) to silver/<entity>/dt=/ingest_dt=<day>/."""
-    columns = schemas.SILVER[entity]
-    schema = pa.schema([pa.field(c.name, _ARROW[c.type]) for c in columns])
-    data = {c.name: [_value(c.type, r.get(c.name)) for r in rows] for c in columns}
-    folder = (
-        s.lake_dir
-        / "silver"
-        / entity
-        / f"dt={(business_date or day).isoformat()}"
-        / f"ingest_dt={day.isoformat()}"
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "part-00000.parquet"
-    pq.write_table(pa.table(data, schema=schema), path)
-    return path
+def write_silver(s: Settings, entity: str, rows: list[dict[str, Any]], day: dt.date = DAY) -> Path:
+    """Write ``rows`` (missing columns = NULL) as the partition dt=<day>/ingest_dt=<day>."""
+    return silver_rows.write_partition(s.silver_dir, entity, day, day, rows)
 
 
 def ts(day: dt.date, hour: int = 10) -> dt.datetime:

@@ -1,4 +1,7 @@
-"""Tiny hand-written silver Parquet (the SILVER contract) and warehouse fixtures helpers."""
+"""A three-day hand-written silver lake for the warehouse loader tests, and their helpers.
+
+Rows are written with tests/silver_rows.py (the silver contract's types and layout).
+"""
 
 from __future__ import annotations
 
@@ -11,53 +14,7 @@ import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from retail_kpi.schemas import SILVER
-
-_SCALE8 = {"fx_usd_per_unit", "usd_per_unit"}
-_SCALE4 = {"discount_pct"}
-
-
-def arrow_type(name: str, typ: str) -> pa.DataType:
-    """The Arrow type Spark writes for a contract column."""
-    if typ == "decimal":
-        scale = 8 if name in _SCALE8 else 4 if name in _SCALE4 else 2
-        return pa.decimal128(18, scale)
-    return {
-        "string": pa.string(),
-        "int": pa.int32(),
-        "timestamp": pa.timestamp("us", tz="UTC"),
-        "date": pa.date32(),
-        "boolean": pa.bool_(),
-    }[typ]
-
-
-def _value(v: Any, typ: str) -> Any:
-    if v is None:
-        return None
-    if typ == "decimal":
-        return Decimal(str(v))
-    if typ == "timestamp" and isinstance(v, str):
-        return dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC)
-    if typ == "date" and isinstance(v, str):
-        return dt.date.fromisoformat(v)
-    return v
-
-
-def write_silver(
-    lake: Path, entity: str, business: str, ingest: str, rows: list[dict[str, Any]], part: int = 0
-) -> Path:
-    """Write rows (missing columns = NULL) to silver/<entity>/dt=../ingest_dt=../part-N.parquet."""
-    cols = SILVER[entity]
-    arrays = [
-        pa.array([_value(r.get(c.name), c.type) for r in rows], arrow_type(c.name, c.type))
-        for c in cols
-    ]
-    table = pa.Table.from_arrays(arrays, names=[c.name for c in cols])
-    folder = lake / "silver" / entity / f"dt={business}" / f"ingest_dt={ingest}"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"part-{part:05d}.parquet"
-    pq.write_table(table, path)
-    return path
+from tests.silver_rows import write_partition
 
 
 def customer(cid: str, updated_at: str, country: str = "USA", segment: str = "Consumer", **kw: Any):
@@ -159,21 +116,22 @@ DAY1, DAY2, DAY3 = dt.date(2024, 3, 1), dt.date(2024, 3, 2), dt.date(2024, 3, 3)
 
 
 def write_day1(lake: Path) -> None:
+    silver = lake / "silver"
     d = "2024-03-01"
-    write_silver(lake, "customers", d, d, [
+    write_partition(silver, "customers", d, d, [
         customer("C1", "2024-02-01T00:00:00", "USA"),
         customer("C2", "2024-02-15T00:00:00", "FRA"),
     ])  # fmt: skip
-    write_silver(lake, "products", d, d, [
+    write_partition(silver, "products", d, d, [
         product("P1", "2024-01-01T00:00:00", "10.00", "4.00", "Toys"),
         product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
     ])  # fmt: skip
-    write_silver(lake, "orders", d, d, [
+    write_partition(silver, "orders", d, d, [
         order("O1", "C1", "2024-03-01T10:00:00", "USA", "USD", "web", "completed", "1", d),
         order("O2", "C2", "2024-03-01T11:00:00", "FRA", "EUR", "store", "completed", "1.1", d),
         order("O3", "C1", "2024-03-01T12:00:00", "USA", "USD", "mobile", "cancelled", "1", d),
     ])  # fmt: skip
-    write_silver(lake, "order_items", d, d, [
+    write_partition(silver, "order_items", d, d, [
         item("O1", 1, "P1", "2024-03-01T10:00:00", "USA", "USD", 2, "10.00", "0", "1", "4.00", d),
         item("O1", 2, "P2", "2024-03-01T10:00:00", "USA", "USD", 1, "20.00", "0.1", "1", "12.00",
              d),
@@ -183,30 +141,31 @@ def write_day1(lake: Path) -> None:
 
 
 def write_day2(lake: Path) -> None:
+    silver = lake / "silver"
     d, late = "2024-03-02", "2024-03-01"
-    write_silver(lake, "customers", d, d, [
+    write_partition(silver, "customers", d, d, [
         customer("C1", "2024-03-02T08:00:00", "CAN", "Enterprise"),
         customer("C2", "2024-02-15T00:00:00", "FRA"),
         customer("C3", "2024-03-02T09:00:00", "MEX"),
     ])  # fmt: skip
-    write_silver(lake, "products", d, d, [
+    write_partition(silver, "products", d, d, [
         product("P1", "2024-03-02T00:00:00", "11.00", "4.00", "Toys"),
         product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
     ])  # fmt: skip
-    write_silver(lake, "orders", d, d, [
+    write_partition(silver, "orders", d, d, [
         order("O4", "C1", "2024-03-02T07:00:00", "USA", "USD", "web", "completed", "1", d),
         order("O5", "C1", "2024-03-02T10:00:00", "CAN", "CAD", "web", "completed", "0.75", d),
     ])  # fmt: skip
-    write_silver(lake, "order_items", d, d, [
+    write_partition(silver, "order_items", d, d, [
         item("O4", 1, "P1", "2024-03-02T07:00:00", "USA", "USD", 1, "11.00", "0", "1", "4.00", d),
         item("O5", 1, "P2", "2024-03-02T10:00:00", "CAN", "CAD", 2, "26.00", "0.05", "0.75",
              "12.00", d),
     ])  # fmt: skip
     # A late order of day 1, landed on day 2: it must join day 1's facts.
-    write_silver(lake, "orders", late, d, [
+    write_partition(silver, "orders", late, d, [
         order("O6", "C2", "2024-03-01T23:00:00", "FRA", "EUR", "web", "completed", "1.1", d),
     ])  # fmt: skip
-    write_silver(lake, "order_items", late, d, [
+    write_partition(silver, "order_items", late, d, [
         item("O6", 1, "P2", "2024-03-01T23:00:00", "FRA", "EUR", 1, "18.00", "0", "1.1", "12.00",
              d),
     ])  # fmt: skip
@@ -214,21 +173,22 @@ def write_day2(lake: Path) -> None:
 
 def write_day2_other_facts(lake: Path) -> None:
     """Returns, shipments, inventory and sessions landed on day 2 (see test_warehouse_facts)."""
+    silver = lake / "silver"
     d = "2024-03-02"
-    write_silver(lake, "returns", d, d, [{
+    write_partition(silver, "returns", d, d, [{
         "return_id": "R1", "order_id": "O1", "line_number": 1, "product_id": "P1",
         "return_date": d, "return_ts": "2024-03-02T15:00:00", "country_code": "USA",
         "quantity": 1, "reason": "damaged", "refund_amount_local": "10.00",
         "refund_amount_usd": "10.00", "ingest_date": d,
     }])  # fmt: skip
-    write_silver(lake, "shipments", "2024-03-01", d, [{
+    write_partition(silver, "shipments", "2024-03-01", d, [{
         "shipment_id": "S1", "order_id": "O2", "order_date": "2024-03-01", "country_code": "FRA",
         "carrier": "DHL", "promised_days": 3, "shipped_ts": "2024-03-02T09:00:00",
         "delivered_ts": None, "days_to_ship": "0.92", "days_to_deliver": None,
         "is_on_time": None, "shipping_cost_local": "5.00", "shipping_cost_usd": "5.50",
         "ingest_date": d,
     }])  # fmt: skip
-    write_silver(lake, "inventory", d, d, [
+    write_partition(silver, "inventory", d, d, [
         {"snapshot_date": d, "country_code": "USA", "warehouse_id": "W1", "product_id": "P1",
          "on_hand": 0, "on_order": 10, "reorder_point": 5, "is_low_stock": True,
          "is_stock_out": True, "ingest_date": d},
@@ -236,7 +196,7 @@ def write_day2_other_facts(lake: Path) -> None:
          "on_hand": 50, "on_order": 0, "reorder_point": 10, "is_low_stock": False,
          "is_stock_out": False, "ingest_date": d},
     ])  # fmt: skip
-    write_silver(lake, "web_sessions", d, d, [
+    write_partition(silver, "web_sessions", d, d, [
         {"session_id": "WS1", "customer_id": "C1", "session_date": d,
          "session_start_ts": "2024-03-02T09:30:00", "country_code": "CAN", "channel": "web",
          "duration_s": 300, "pages_viewed": 5, "added_to_cart": True, "converted": True,
@@ -249,20 +209,21 @@ def write_day2_other_facts(lake: Path) -> None:
 
 
 def write_day3(lake: Path) -> None:
+    silver = lake / "silver"
     d = "2024-03-03"
-    write_silver(lake, "customers", d, d, [
+    write_partition(silver, "customers", d, d, [
         customer("C1", "2024-03-03T12:00:00", "CAN", "Consumer"),
         customer("C2", "2024-02-15T00:00:00", "FRA"),
         customer("C3", "2024-03-02T09:00:00", "MEX"),
     ])  # fmt: skip
-    write_silver(lake, "products", d, d, [
+    write_partition(silver, "products", d, d, [
         product("P1", "2024-03-02T00:00:00", "11.00", "4.00", "Toys"),
         product("P2", "2024-01-01T00:00:00", "20.00", "12.00", "Books"),
     ])  # fmt: skip
-    write_silver(lake, "orders", d, d, [
+    write_partition(silver, "orders", d, d, [
         order("O7", "C3", "2024-03-03T13:00:00", "MEX", "MXN", "store", "completed", "0.05", d),
     ])  # fmt: skip
-    write_silver(lake, "order_items", d, d, [
+    write_partition(silver, "order_items", d, d, [
         item("O7", 1, "P1", "2024-03-03T13:00:00", "MEX", "MXN", 1, "200.00", "0", "0.05", "4.00",
              d),
     ])  # fmt: skip

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from tests.unit.kpi_fixtures import write_entity
+from tests.silver_rows import write_rows
 
 COUNTRIES = ("USA", "FRA", "MEX")
 PRODUCTS = {  # id -> (name, category, unit price, unit cost); P6 is never in the catalogue
@@ -280,7 +280,7 @@ def build(seed: int = 7) -> Rows:
 def write(silver: Path, rows: Rows) -> None:
     for entity, items in rows.items():
         if items:
-            write_entity(silver, entity, items)
+            write_rows(silver, entity, items)
 
 
 def extra_day(rows: Rows, day: dt.date, seed: int = 11) -> Rows:

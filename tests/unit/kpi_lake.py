@@ -12,7 +12,7 @@ import datetime as dt
 from decimal import Decimal as Dec
 from pathlib import Path
 
-from tests.unit.kpi_fixtures import write_entity
+from tests.silver_rows import write_rows
 
 D0 = dt.date(2024, 2, 29)
 D1 = dt.date(2024, 3, 1)
@@ -60,7 +60,7 @@ def line(oid: str, n: int, pid: str, day: dt.date, qty: int, gross: str, disc: s
 
 def write_day1(silver: Path) -> None:
     """D1 as landed on D1 (on time)."""
-    write_entity(
+    write_rows(
         silver,
         "orders",
         [
@@ -71,7 +71,7 @@ def write_day1(silver: Path) -> None:
             order("O5", "UNKNOWN", D1, "23:59:59", "USA"),
         ],
     )
-    write_entity(
+    write_rows(
         silver,
         "order_items",
         [
@@ -83,7 +83,7 @@ def write_day1(silver: Path) -> None:
             line("O5", 1, "P1", D1, 1, "10.00", "0.01", "5.00"),
         ],
     )
-    write_entity(
+    write_rows(
         silver,
         "products",
         [
@@ -102,7 +102,7 @@ def write_day1(silver: Path) -> None:
         ],
         ingest=D1,
     )
-    write_entity(
+    write_rows(
         silver,
         "customers",
         [
@@ -112,7 +112,7 @@ def write_day1(silver: Path) -> None:
         ],
         ingest=D1,
     )
-    write_entity(
+    write_rows(
         silver,
         "inventory",
         [
@@ -151,7 +151,7 @@ def write_day1(silver: Path) -> None:
             },
         ],
     )
-    write_entity(
+    write_rows(
         silver,
         "web_sessions",
         [
@@ -190,7 +190,7 @@ def write_day1(silver: Path) -> None:
             },
         ],
     )
-    write_entity(
+    write_rows(
         silver,
         "shipments",
         [
@@ -224,13 +224,13 @@ def write_day1(silver: Path) -> None:
 
 def write_day2(silver: Path) -> None:
     """D2 as landed on D2, plus a late order of D1 (O7) that landed on D2."""
-    write_entity(silver, "orders", [order("O6", "C1", D2, "09:00:00", "USA")])
-    write_entity(silver, "order_items", [line("O6", 1, "P2", D2, 2, "10.00", "0.50", "6.00")])
-    write_entity(silver, "orders", [order("O7", "C4", D1, "12:00:00", "FRA")], ingest=D2)
-    write_entity(
+    write_rows(silver, "orders", [order("O6", "C1", D2, "09:00:00", "USA")])
+    write_rows(silver, "order_items", [line("O6", 1, "P2", D2, 2, "10.00", "0.50", "6.00")])
+    write_rows(silver, "orders", [order("O7", "C4", D1, "12:00:00", "FRA")], ingest=D2)
+    write_rows(
         silver, "order_items", [line("O7", 1, "P1", D1, 1, "10.00", "0.00", "5.00")], ingest=D2
     )
-    write_entity(
+    write_rows(
         silver,
         "returns",
         [
@@ -253,8 +253,8 @@ def write_day2(silver: Path) -> None:
 def write_day0_order(silver: Path, landed: dt.date) -> None:
     """One USA order of D0, the day before D1 (P1 for 10.00: net 10.00), landed on
     ``landed``: on D0 itself, or late on D1 (then D0 is in the lake through it alone)."""
-    write_entity(silver, "orders", [order("O8", "C2", D0, "18:00:00", "USA")], ingest=landed)
-    write_entity(
+    write_rows(silver, "orders", [order("O8", "C2", D0, "18:00:00", "USA")], ingest=landed)
+    write_rows(
         silver,
         "order_items",
         [line("O8", 1, "P1", D0, 1, "10.00", "0.00", "5.00")],

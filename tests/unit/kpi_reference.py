@@ -12,7 +12,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from tests.unit.kpi_fixtures import BUSINESS_DATE
+from tests.silver_rows import BUSINESS_DATE
 
 Z = Decimal("0.00")
 DAY = dt.timedelta(days=1)

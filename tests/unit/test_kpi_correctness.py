@@ -20,8 +20,8 @@ import pytest
 
 from retail_kpi.kpi import windows
 from retail_kpi.kpi.catalogue import load
+from tests.silver_rows import write_rows
 from tests.unit import kpi_dirty
-from tests.unit.kpi_fixtures import write_entity
 from tests.unit.kpi_reference import Reference
 
 REL, ABS = 1e-9, 1e-12
@@ -84,7 +84,7 @@ def state(spark, tmp_path_factory) -> dict[str, Any]:
     # Day 2024-03-06 lands, with a late order of 2024-02-20 and a late return of 2024-03-01.
     late = kpi_dirty.extra_day(rows, RUN_DAY)
     for entity, items in late.items():
-        write_entity(lake / "silver", entity, items, ingest=RUN_DAY)
+        write_rows(lake / "silver", entity, items, ingest=RUN_DAY)
         rows[entity].extend(items)
     touched = windows.make_plan(lake / "silver", RUN_DAY)
     kpis.run(spark, lake, RUN_DAY, "incremental")

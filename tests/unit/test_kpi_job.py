@@ -137,13 +137,13 @@ def test_a_record_landed_again_counts_once_with_its_latest_copy(spark, tmp_path)
     D1 count its latest copy once, as the loader does. USA on D1 by hand: O1 18.00 + 5.00,
     O2 20.00, O5 9.99 (O3 cancelled) = 52.99 over 3 orders and 2 + 1 + 2 + 1 = 6 units."""
     from spark_jobs import kpis
-    from tests.unit.kpi_fixtures import write_entity
+    from tests.silver_rows import write_rows
 
     L.write_day1(tmp_path / "silver")
     again = L.order("O2", "C2", L.D1, "10:00:45", "USA") | {"total_items": 2}
-    write_entity(tmp_path / "silver", "orders", [again], ingest=L.D2)
+    write_rows(tmp_path / "silver", "orders", [again], ingest=L.D2)
     line = L.line("O2", 1, "P1", L.D1, 2, "20.00", "0.00", "10.00")
-    write_entity(tmp_path / "silver", "order_items", [line], ingest=L.D2)
+    write_rows(tmp_path / "silver", "order_items", [line], ingest=L.D2)
     kpis.run(spark, tmp_path, L.D2, "run-d2")
     usa = by(rows(tmp_path, "kpi_daily_sales", L.D1), "country_code")[("USA",)]
     assert (usa["orders"], usa["units"], usa["net_sales_usd"]) == (3, 6, Dec("52.99"))
