@@ -79,14 +79,9 @@ changes).
 
 {RUN_TABLE}
 
-Measured once with `make bench-kpis` (1M order lines in one business day, `spark-submit`
-on `local[2]`, fresh JVM, all twelve tables, Parquet + JSON): 1067 s wall on the shared
-2-core machine while its 1-minute load average was about 26 (a dozen other Spark jobs and
-test runs at once), i.e. 937 order lines/s under that contention. The figure is
-contention-bound; rerun `make bench-kpis` on a quiet machine before quoting it.
-In the pipeline (`make bench`, idle, 2026-12-03) the 1M-line KPI job took 71.4 s (117 CPU s);
-before the big-batch fix it ran interpreted, because it compared its silver bytes with a
-threshold meant for landing CSV, and took 274.7 s (README "Performance").
+At 1M order lines in one business day the KPI job takes 71.4 s (117 CPU s) in the
+pipeline (`make bench`, idle machine, 2026-12-03); current figures and how to reproduce them:
+README "Performance"; earlier runs: `docs/PERFORMANCE.md`.
 
 JSON files (`lake/kpi_json/dt=<date>/<table>.json`) hold `run_id`, `run_date`, `grain`,
 `table`, `dt` and `rows` (one object per row, columns as in the table below; money as JSON
