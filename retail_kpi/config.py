@@ -173,6 +173,14 @@ def managed_warehouse() -> bool:
         return False
 
 
+def bi_password_source() -> str:
+    """Where the BI login's password is, for messages to BI users (never the password):
+    the generated secrets file on the project's server unless BI_READER_PASSWORD is set."""
+    if managed_warehouse() and not os.environ.get("BI_READER_PASSWORD"):
+        return f"BI_READER_PASSWORD in {SECRETS_FILE}"
+    return "the BI_READER_PASSWORD you set"
+
+
 def local_pg_url(user: str, dbname: str, password_key: str) -> str:
     """URL of a login on the project's own server, password from the environment or else
     the secrets file."""

@@ -78,15 +78,10 @@ def bi_connection_hint() -> str:
     """How Tableau and Power BI reach the same warehouse (never the password itself)."""
     parts = urlsplit(config.env("WAREHOUSE_URL"))
     user = os.environ.get("BI_READER_USER") or "bi_reader"
-    where = (
-        f"BI_READER_PASSWORD in {config.SECRETS_FILE}"
-        if config.managed_warehouse() and not os.environ.get("BI_READER_PASSWORD")
-        else "the BI_READER_PASSWORD you set"
-    )
     return (
         f"open bi/retail_kpi_warehouse.tds or .pbids; PostgreSQL {parts.hostname}:"
         f"{parts.port or 5432}, database {parts.path.lstrip('/')}, user {user},"
-        f" password: {where} (docs/BI.md)"
+        f" password: {config.bi_password_source()} (docs/BI.md)"
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
 from retail_kpi.warehouse import ensure, migrate
 from retail_kpi.warehouse.db import WarehouseError, redact
@@ -54,12 +53,7 @@ def bi_login_hint(url: str) -> str:
     from retail_kpi.warehouse.db import BI_ROLE, libpq_url
 
     p = conninfo_to_dict(libpq_url(url))
-    where = (
-        f"BI_READER_PASSWORD in {config.SECRETS_FILE}"
-        if config.managed_warehouse() and "BI_READER_PASSWORD" not in os.environ
-        else "the BI_READER_PASSWORD you set"
-    )
     return (
         f"host {p.get('host')} port {p.get('port', 5432)} database {p.get('dbname')} "
-        f"user {BI_ROLE}, password: {where}"
+        f"user {BI_ROLE}, password: {config.bi_password_source()}"
     )
