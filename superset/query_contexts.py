@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -58,23 +57,19 @@ def query_context(request: dict[str, Any], params: dict[str, Any]) -> str:
 
 def capture(page: Any, base: str, chart_id: int) -> dict[str, Any]:
     """The JSON body of the first chart data request Explore sends for ``chart_id``."""
-    seen: list[dict[str, Any]] = []
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    def on_request(request: Any) -> None:
-        if request.method == "POST" and "/api/v1/chart/data" in request.url and not seen:
-            seen.append(request.post_data_json)
+    def is_data_request(request: Any) -> bool:
+        return request.method == "POST" and "/api/v1/chart/data" in request.url
 
-    page.on("request", on_request)
     try:
-        page.goto(f"{base}/explore/?slice_id={chart_id}")
-        deadline = time.monotonic() + REQUEST_TIMEOUT_S
-        while not seen and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-    finally:
-        page.remove_listener("request", on_request)
-    if not seen:
-        raise SystemExit(f"Explore sent no chart data request for chart {chart_id} in time")
-    return seen[0]
+        with page.expect_request(is_data_request, timeout=REQUEST_TIMEOUT_S * 1000) as sent:
+            page.goto(f"{base}/explore/?slice_id={chart_id}")
+    except PlaywrightTimeout:
+        raise SystemExit(
+            f"Explore sent no chart data request for chart {chart_id} in time"
+        ) from None
+    return dict(sent.value.post_data_json)
 
 
 def bundle_files() -> dict[str, Path]:
