@@ -30,6 +30,10 @@ lock: ## regenerate constraints.txt (the full transitive lock) from requirements
 	$(UV) pip compile -q requirements.txt requirements-dev.txt -o constraints.txt --no-header
 
 PYTEST_ARGS ?=
+# Test files run on this many pytest-xdist workers, each file whole on one worker (its module
+# fixtures are built once). 1 = no workers, the plain serial run.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile)
 
 # The project's PostgreSQL is left as the suite found it: stopped afterwards only when the
 # bootstrap had to start it (a developer's running server stays up).
@@ -38,7 +42,7 @@ PG_RUNNING = $(PY) -c "from retail_kpi.services import postgres; print(int(postg
 test: venv ## lint, then the whole test suite, as CI does (real Postgres, Kafka, Spark, GX, Airflow, Superset + Chromium)
 	@$(MAKE) -s lint
 	@was_running=$$($(PG_RUNNING)); \
-	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ "$$was_running" = 0 ]; then $(MAKE) -s warehouse-stop; fi; exit $$rc
 
 demo: venv ## set everything up, run retail_daily for 3 dates from files, then Kafka micro-batches; print KPIs
