@@ -1,50 +1,63 @@
 """``python -m retail_kpi demo``: both ingest paths end to end, then the KPIs.
 
-This is what ``make demo`` runs after installing the venv. First the file path: per date,
-the upstream simulator (``python -m simulator generate``) drops the landing files and their
-done-marker, as a real source would, and ``retail_daily`` (which only waits for them) runs.
-Then the live Kafka path, for the day after: the simulator publishes that day to the topics
-in two halves (``python -m simulator produce --window``), the afternoon while the first
-micro-batch is running, and ``retail_microbatch`` runs once after each, every run's batch
-fixed by the offsets ledger (``audit.kafka_batch``). Everything is real: Airflow (``airflow
-dags test``, SQLite metadata), Spark (local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the
-project's broker that ``make demo`` starts) and the warehouse of WAREHOUSE_URL (or the
-project-local PostgreSQL). It ends with the KPI table and the Kafka ledger read back from
-Postgres. ``--no-kafka`` skips the Kafka part.
+This is what ``make demo`` runs after installing the venv. By default it loads the days up to
+yesterday: three days from files, then yesterday from Kafka. First the file path: the
+upstream simulator (``python -m simulator generate``) drops each date's landing files and
+their done-marker, as a real source would, and ``retail_daily`` (which only waits for them)
+runs for each date. Then the live Kafka path for yesterday: the simulator publishes the day
+to the topics in two halves (``python -m simulator produce --window``), the afternoon while
+the first micro-batch is running, and ``retail_microbatch`` runs once after each, every run's
+batch fixed by the offsets ledger (``audit.kafka_batch``); ``retail_daily`` then closes the
+day. Everything is real: Airflow (manual runs through ``dag.test``, recorded in the same
+PostgreSQL metadata database as ``make airflow``'s UI, so the runs are there and the schedule
+goes on with today), Spark (local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the project's
+broker that ``make demo`` starts) and the warehouse of WAREHOUSE_URL (or the project-local
+PostgreSQL). It ends with the KPI table and the Kafka ledger read back from Postgres.
+``--no-kafka`` skips the Kafka part (the file dates then end yesterday).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from retail_kpi.airflow_env import airflow_env
+from retail_kpi.airflow_env import DAGS_TEST_ENV
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
 from retail_kpi.warehouse.db import redact
 
-DEFAULT_START = dt.date(2026, 2, 2)
+DEFAULT_DAYS = 3
 #: The simulator publishes the Kafka day in these two parts (what a source streams all day).
 KAFKA_WINDOWS = ("00:00-12:00", "12:00-00:00")
 #: Logical times of the two micro-batch runs, after the Kafka day (distinct runs).
 MICROBATCH_TIMES = (dt.time(0, 10), dt.time(0, 20))
 POLL_S = 0.5
+#: How ``python -m retail_kpi.ops.dagrun`` reports each finished date.
+DAGRUN_LINE = "DAGRUN "
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--start",
         type=iso_date,
-        default=DEFAULT_START,
-        help=f"first business date (default {DEFAULT_START})",
+        default=None,
+        help="first business date (default: the one that makes the last date yesterday, so "
+        "`make airflow` goes on with today)",
     )
-    parser.add_argument("--days", type=int, default=3, help="consecutive dates to run (default 3)")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=DEFAULT_DAYS,
+        help=f"consecutive dates from files (default {DEFAULT_DAYS}); the Kafka day follows",
+    )
     parser.add_argument(
         "--report-only", action="store_true", help="skip the runs, only print the KPI table"
     )
@@ -77,37 +90,118 @@ def _step(title: str, cmd: list[str], env: dict[str, str], log: Path) -> None:
     print(f"    done in {took:.1f}s (log: {log})", flush=True)
 
 
+@dataclass(frozen=True)
+class Dates:
+    """The demo's business dates: consecutive file dates, then the Kafka day (if any)."""
+
+    files: tuple[dt.date, ...]
+    kafka: dt.date | None
+
+    @property
+    def first(self) -> dt.date:
+        return self.files[0] if self.files else self.last
+
+    @property
+    def last(self) -> dt.date:
+        return self.kafka or self.files[-1]
+
+
+def dates(args: argparse.Namespace, today: dt.date) -> Dates:
+    """The dates to run; by default the last one is yesterday, the latest day the
+    scheduler would run, so a ``make airflow`` after the demo continues with today."""
+    days = max(args.days, 0)
+    start = args.start
+    if start is None:
+        start = today - dt.timedelta(days=days + (0 if args.no_kafka else 1))
+    files = tuple(start + dt.timedelta(days=i) for i in range(days))
+    kafka = None if args.no_kafka else start + dt.timedelta(days=days)
+    if kafka is None and not files:
+        raise SystemExit("Nothing to run: --days 0 with --no-kafka.")
+    return Dates(files, kafka)
+
+
 def demo_env(start: dt.date) -> dict[str, str]:
-    """The demo's environment: its store opens on its first date, unless set otherwise.
+    """The demo's environment: Airflow's metadata in the database ``make airflow`` uses
+    (its UI shows the demo's runs), manual runs (``dag.test``); the store opens on the
+    demo's first date, unless set otherwise.
 
     Without an opening date, shipments and returns of the first days would refer to
     orders of the week before, which a new warehouse never saw (quarantined ORPHAN_KEY).
     """
+    from retail_kpi.ops import airflow_ctl
+
     os.environ.setdefault("RETAIL_OPENED_ON", start.isoformat())
-    return airflow_env(dags_test=True)
+    env = airflow_ctl.service_env()
+    env.update(DAGS_TEST_ENV)
+    return env
 
 
-def run_dates(start: dt.date, days: int) -> None:
-    env = demo_env(start)
+def refuse_a_running_scheduler(env: dict[str, str]) -> None:
+    """The demo's runs and a scheduler on the same metadata database would race for the
+    same dates; ``make airflow`` afterwards picks up where the demo ended."""
+    from retail_kpi.ops import airflow_ctl
+
+    pid = airflow_ctl.running(env).get("scheduler")
+    if pid is not None:
+        raise SystemExit(
+            f"Airflow's scheduler is running (pid {pid}, make airflow) on the metadata "
+            "database the demo records its runs in; both would run the same dates. Stop it "
+            "with `make airflow-stop`, run the demo, then `make airflow` again: it goes on "
+            "from the demo's last date."
+        )
+
+
+def _daily(first: dt.date, last: dt.date, env: dict[str, str], logs: Path, why: str) -> None:
+    """``retail_daily`` for ``first``..``last`` in one Airflow process (``dagrun``: the DAG
+    is parsed once), a progress line per date as it finishes."""
+    span = f"{first}" if first == last else f"{first}..{last}"
+    title = f"retail_daily {span} ({why})"
+    print(f"==> {title} ...", flush=True)
+    cmd = [sys.executable, "-m", "retail_kpi.ops.dagrun", "retail_daily",
+           "--from", first.isoformat(), "--to", last.isoformat()]  # fmt: skip
+    log = logs / f"retail_daily-{span}.log"
+    started = mark = time.monotonic()
+    proc = _spawn(cmd, env, log)
+    pending = ""
+    with log.open(errors="replace") as reader:
+        while True:
+            finished = proc.poll() is not None
+            pending += reader.read()
+            *lines, pending = pending.split("\n")
+            for line in lines:
+                if line.startswith(DAGRUN_LINE):
+                    run = json.loads(line.removeprefix(DAGRUN_LINE))
+                    now = time.monotonic()
+                    print(f"    {run['date']}: {run['state']} in {now - mark:.1f}s", flush=True)
+                    mark = now
+            if finished:
+                break
+            time.sleep(POLL_S)
+    took = _check(title, proc, log, started)
+    print(f"    done in {took:.1f}s (log: {log})", flush=True)
+
+
+def run_dates(days: tuple[dt.date, ...], env: dict[str, str]) -> None:
+    """Per date the simulator drops the landing files, then ``retail_daily`` runs them."""
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    py = sys.executable
-    migrate = [py, "-m", "airflow", "db", "migrate"]
-    _step("airflow db migrate", migrate, env, logs / "airflow-db.log")
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
+    for day in days:
         _step(
             f"landing {day} (upstream simulator: python -m simulator generate)",
-            [py, "-m", "simulator", "generate", "--date", day.isoformat(), "-q"],
+            [sys.executable, "-m", "simulator", "generate", "--date", day.isoformat(), "-q"],
             env,
             logs / f"generate-{day}.log",
         )
-        _step(
-            f"retail_daily {day} (airflow dags test)",
-            [py, "-m", "airflow", "dags", "test", "retail_daily", day.isoformat()],
-            env,
-            logs / f"retail_daily-{day}.log",
-        )
+    _daily(days[0], days[-1], env, logs, "waits for each date's done-marker")
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Airflow's metadata schema in the database of ``env`` (as ``make airflow`` does)."""
+    logs = settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "airflow", "db", "migrate"]
+    _step("airflow db migrate (metadata in PostgreSQL, as make airflow)", cmd, env,
+          logs / "airflow-db.log")  # fmt: skip
 
 
 def _publish(
@@ -196,9 +290,10 @@ def _microbatch(
               flush=True)  # fmt: skip
 
 
-def run_kafka(day: dt.date, start: dt.date) -> None:
-    """The live path for ``day``: publish it in two parts, one micro-batch after each."""
-    env = demo_env(start)
+def run_kafka(day: dt.date, env: dict[str, str]) -> None:
+    """The live path for ``day``: publish it in two parts, one micro-batch after each, then
+    the day's ``retail_daily`` run closes it (its wait ends once the micro-batches read past
+    the day's end)."""
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     first, second = KAFKA_WINDOWS
@@ -220,6 +315,7 @@ def run_kafka(day: dt.date, start: dt.date) -> None:
     times = [dt.datetime.combine(after, t, dt.UTC) for t in MICROBATCH_TIMES]
     _microbatch(1, times[0], env, logs, meanwhile=(day, second))
     _microbatch(2, times[1], env, logs)
+    _daily(day, day, env, logs, "closes the Kafka day: whole-day KPIs, dimensions")
 
 
 def print_ledger() -> None:
@@ -282,7 +378,19 @@ def report(start: dt.date, days: int, kafka_day: dt.date | None = None) -> None:
         f"  parquet lake   {s.lake_dir} (raw/kafka/, silver/, quarantine/, kpi/)\n"
         f"  run logs       {s.data_dir / 'logs'}\n"
         f"  warehouse      {redact(s.warehouse_url)}  (schemas dw, mart, audit){_password_hint()}\n"
-        "  Airflow UI     make airflow      Superset   make superset      services  make services"
+        f"  Airflow UI     make airflow   ({_schedule_hint(end)})\n"
+        "  Superset       make superset  services  make services"
+    )
+
+
+def _schedule_hint(end: dt.date) -> str:
+    """What the scheduler does after the demo: the next date, or the gap it leaves."""
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    if end == yesterday:
+        return f"the demo's runs are there; retail_daily goes on with {end + dt.timedelta(days=1)}"
+    return (
+        f"the demo's runs are there; its dates end {end}, the schedule runs {yesterday} first "
+        "(catchup off): backfill the days between in the UI"
     )
 
 
@@ -330,19 +438,20 @@ def print_reconciliation(lake: Path, start: dt.date, days: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    kafka_day = None if args.no_kafka else args.start + dt.timedelta(days=args.days)
-    if (
-        kafka_day is not None
-        and not args.report_only
-        and kafka_day >= dt.datetime.now(dt.UTC).date()
-    ):
+    today = dt.datetime.now(dt.UTC).date()
+    plan = dates(args, today)
+    if plan.kafka is not None and not args.report_only and plan.kafka >= today:
         raise SystemExit(
-            f"The Kafka part publishes {kafka_day}, which is not over yet (brokers refuse "
+            f"The Kafka part publishes {plan.kafka}, which is not over yet (brokers refuse "
             "messages stamped over an hour ahead); pick an earlier --start, or add --no-kafka."
         )
     if not args.report_only:
-        run_dates(args.start, args.days)
-        if kafka_day is not None:
-            run_kafka(kafka_day, args.start)
-    report(args.start, args.days + (kafka_day is not None), kafka_day)
+        env = demo_env(plan.first)
+        refuse_a_running_scheduler(env)
+        migrate(env)
+        if plan.files:
+            run_dates(plan.files, env)
+        if plan.kafka is not None:
+            run_kafka(plan.kafka, env)
+    report(plan.first, len(plan.files) + (plan.kafka is not None), plan.kafka)
     return 0

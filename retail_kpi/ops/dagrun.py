@@ -39,6 +39,7 @@ def run_date(
     from sqlalchemy import select
 
     logical = pendulum.datetime(day.year, day.month, day.day, tz="UTC")
+    refuse_a_scheduled_run(dag.dag_id, logical)
     dr = dag.test(logical_date=logical, run_conf=conf, mark_success_pattern=mark_success)
     with create_session() as session:
         tis = session.scalars(
@@ -48,6 +49,32 @@ def run_date(
         ).all()
         tasks = {ti.task_id: _text(ti.state) for ti in tis}
     return {"date": day.isoformat(), "run_id": dr.run_id, "state": _text(dr.state), "tasks": tasks}
+
+
+def refuse_a_scheduled_run(dag_id: str, logical: Any) -> None:
+    """``dag.test`` replaces its own manual run of a date, but a scheduled or backfill run of
+    the same date would make it fail on Airflow's unique (DAG, logical date) key, after
+    parsing; say so first, and what to do instead."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunType
+    from sqlalchemy import select
+
+    with create_session() as session:
+        found = session.execute(
+            select(DagRun.run_id, DagRun.state).where(
+                DagRun.dag_id == dag_id,
+                DagRun.logical_date == logical,
+                DagRun.run_type != DagRunType.MANUAL,
+            )
+        ).first()
+    if found is not None:
+        raise SystemExit(
+            f"{dag_id} already has the run {found[0]} ({_text(found[1])}) for "
+            f"{logical:%Y-%m-%d}, made by the scheduler or a backfill. To run that date "
+            "again, clear that run (Airflow UI: the run -> Clear; or `airflow tasks clear "
+            f"{dag_id} -s {logical:%Y-%m-%d} -e {logical:%Y-%m-%d} --yes`)."
+        )
 
 
 def _text(state: Any) -> str:

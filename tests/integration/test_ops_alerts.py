@@ -131,6 +131,7 @@ def probe_run(tmp_path_factory, make_database):
         "output": output,
         "airflow_home": Path(env["AIRFLOW_HOME"]),
         "url": url,
+        "env": env,
     }
 
 
@@ -179,3 +180,44 @@ def test_the_webhook_secret_never_reaches_the_logs(probe_run):
     assert hits == 0
     # The probe did log it, twice (one per try): proof that masking, not luck, hid it.
     assert sum(text.count("PROBE webhook=***") for text in logs) == 2
+
+
+#: What the scheduler does for a date of a DAG: a scheduled run with that logical date.
+SCHEDULED_RUN = """
+import sys
+import pendulum
+from airflow.models.dagbag import DBDagBag
+from airflow.utils.session import create_session
+from airflow.utils.state import DagRunState
+from airflow.utils.types import DagRunTriggeredByType, DagRunType
+
+logical = pendulum.parse(sys.argv[1])
+with create_session() as session:
+    dag = DBDagBag().get_latest_version_of_dag("ops_alert_probe", session=session)
+    dag.create_dagrun(
+        run_id=f"scheduled__{sys.argv[1]}", logical_date=logical,
+        data_interval=dag.timetable.infer_manual_data_interval(run_after=logical),
+        run_after=logical, run_type=DagRunType.SCHEDULED,
+        triggered_by=DagRunTriggeredByType.TIMETABLE, state=DagRunState.SUCCESS,
+        session=session,
+    )
+"""
+
+
+def test_dagrun_refuses_a_date_the_scheduler_already_has_a_run_of(probe_run):
+    """Not Airflow's unique-key error after parsing: which run, and how to rerun the date."""
+    env, day = probe_run["env"], "2026-03-09"
+    made = subprocess.run([sys.executable, "-c", SCHEDULED_RUN, day], env=env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert made.returncode == 0, made.stderr[-3000:]
+    run = subprocess.run(
+        [sys.executable, "-m", "retail_kpi.ops.dagrun", "ops_alert_probe", "--from", day],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 1, run.stderr[-3000:]
+    assert "DAGRUN " not in run.stdout
+    assert f"ops_alert_probe already has the run scheduled__{day} (success) for {day}" in run.stderr
+    assert f"airflow tasks clear ops_alert_probe -s {day} -e {day} --yes" in run.stderr

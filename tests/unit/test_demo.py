@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from retail_kpi import demo
+from retail_kpi.config import REPO_ROOT
 
 DAY = dt.date(2026, 2, 5)
 
@@ -34,6 +35,39 @@ def test_a_kafka_day_not_over_yet_is_refused_before_anything_runs(monkeypatch):
     with pytest.raises(SystemExit, match="--no-kafka"):
         demo.run(_args("--start", today.isoformat(), "--days", "0"))
     assert ran == []
+
+
+def test_by_default_the_files_come_first_and_the_kafka_day_is_yesterday():
+    today = dt.date(2026, 12, 5)
+    plan = demo.dates(_args(), today)
+    assert plan.files == (dt.date(2026, 12, 1), dt.date(2026, 12, 2), dt.date(2026, 12, 3))
+    assert plan.kafka == plan.last == dt.date(2026, 12, 4)
+    files_only = demo.dates(_args("--no-kafka", "--days", "2"), today)
+    assert files_only.files == (dt.date(2026, 12, 3), dt.date(2026, 12, 4))
+    assert files_only.kafka is None and files_only.first == dt.date(2026, 12, 3)
+    chosen = demo.dates(_args("--start", "2026-02-02", "--days", "1"), today)
+    assert (chosen.files, chosen.kafka) == ((dt.date(2026, 2, 2),), dt.date(2026, 2, 3))
+
+
+def test_the_demos_last_date_is_the_run_the_scheduler_would_create_now():
+    """Airflow's scheduler skips a run whose logical date already has one and moves on, so
+    when the demo's last date is the one retail_daily's own timetable would run now, a
+    ``make airflow`` after the demo continues with today: no gap, no rerun, no late run
+    (and no deadline alert). The expected date comes from Airflow's timetable."""
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    dag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "retail_daily.py")).dags["retail_daily"]
+    timetable = coerce_to_core_timetable(dag.timetable)
+    scheduler_first = timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
+    )
+    today = dt.datetime.now(dt.UTC).date()
+    assert scheduler_first is not None and scheduler_first.logical_date is not None
+    assert demo.dates(_args(), today).last == scheduler_first.logical_date.date()
+    assert demo.dates(_args("--no-kafka"), today).last == scheduler_first.logical_date.date()
 
 
 def test_the_simulators_summary_line_is_what_the_demo_quotes(tmp_path):
