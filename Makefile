@@ -45,7 +45,7 @@ test: venv ## lint, then the whole test suite, as CI does (real Postgres, Kafka,
 	$(PY) -m retail_kpi.bootstrap && $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS); rc=$$?; \
 	if [ "$$was_running" = 0 ]; then $(MAKE) -s warehouse-stop; fi; exit $$rc
 
-demo: venv ## set everything up; retail_daily for 3 days from files, yesterday from Kafka (runs in the Airflow UI); print KPIs
+demo: venv ## set everything up; 90 days of history + 3 days from files, yesterday from Kafka (runs in the Airflow UI); print KPIs
 	$(PY) -m retail_kpi.bootstrap
 	$(PY) -m retail_kpi.services.kafka start
 	$(PY) -m retail_kpi demo

@@ -1,18 +1,20 @@
 """``python -m retail_kpi demo``: both ingest paths end to end, then the KPIs.
 
 This is what ``make demo`` runs after installing the venv. By default it loads the days up to
-yesterday: three days from files, then yesterday from Kafka. First the file path: the
-upstream simulator (``python -m simulator generate``) drops each date's landing files and
-their done-marker, as a real source would, and ``retail_daily`` (which only waits for them)
-runs for each date. Then the live Kafka path for yesterday: the simulator publishes the day
-to the topics in two halves (``python -m simulator produce --window``), the afternoon while
-the first micro-batch is running, and ``retail_microbatch`` runs once after each, every run's
-batch fixed by the offsets ledger (``audit.kafka_batch``); ``retail_daily`` then closes the
-day. Everything is real: Airflow (manual runs through ``dag.test``, recorded in the same
-PostgreSQL metadata database as ``make airflow``'s UI, so the runs are there and the schedule
-goes on with today), Spark (local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the project's
-broker that ``make demo`` starts) and the warehouse of WAREHOUSE_URL (or the project-local
-PostgreSQL). It ends with the KPI table and the Kafka ledger read back from Postgres.
+yesterday: 90 days of history as one bulk drop, three days from daily files, then yesterday
+from Kafka. First the file path: the upstream simulator (``python -m simulator generate``)
+drops the history (``--bulk``: one landing date holding every day, docs/DATA.md) and each
+date's landing files with their done-marker, as a real source would, and ``retail_daily``
+(which only waits for them) runs for the drop's date and each date. Then the live Kafka
+path for yesterday: the simulator publishes the day to the topics in two halves (``python
+-m simulator produce --window``), the afternoon while the first micro-batch is running, and
+``retail_microbatch`` runs once after each, every run's batch fixed by the offsets ledger
+(``audit.kafka_batch``); ``retail_daily`` then closes the day. Everything is real: Airflow
+(manual runs through ``dag.test``, recorded in the same PostgreSQL metadata database as
+``make airflow``'s UI, so the runs are there and the schedule goes on with today), Spark
+(local[*]), Kafka (KAFKA_BOOTSTRAP_SERVERS, else the project's broker that ``make demo``
+starts) and the warehouse of WAREHOUSE_URL (or the project-local PostgreSQL). It ends with
+the KPI table and the Kafka ledger read back from Postgres.
 ``--no-kafka`` skips the Kafka part (the file dates then end yesterday).
 """
 
@@ -35,6 +37,10 @@ from retail_kpi.config import settings
 from retail_kpi.warehouse.db import redact
 
 DEFAULT_DAYS = 3
+#: Days of history before the daily dates: trends, weekly rhythm, month-over-month growth.
+DEFAULT_HISTORY_DAYS = 90
+#: Dates of the KPI table printed at the end (earlier ones are summed in one line).
+SHOWN_DAYS = 7
 #: The simulator publishes the Kafka day in these two parts (what a source streams all day).
 KAFKA_WINDOWS = ("00:00-12:00", "12:00-00:00")
 #: Logical times of the two micro-batch runs, after the Kafka day (distinct runs).
@@ -57,6 +63,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=DEFAULT_DAYS,
         help=f"consecutive dates from files (default {DEFAULT_DAYS}); the Kafka day follows",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=DEFAULT_HISTORY_DAYS,
+        help="business days before --start delivered as one bulk history drop, landed on "
+        f"the last of them (default {DEFAULT_HISTORY_DAYS}; 0 = none)",
     )
     parser.add_argument(
         "--report-only", action="store_true", help="skip the runs, only print the KPI table"
@@ -96,10 +109,19 @@ class Dates:
 
     files: tuple[dt.date, ...]
     kafka: dt.date | None
+    #: first and last day of the bulk history drop (landed on the last), before ``files``
+    history: tuple[dt.date, dt.date] | None = None
 
     @property
     def first(self) -> dt.date:
+        if self.history is not None:
+            return self.history[0]
         return self.files[0] if self.files else self.last
+
+    @property
+    def daily(self) -> tuple[dt.date, ...]:
+        """The landing dates ``retail_daily`` runs from files: the drop's, then each day's."""
+        return ((self.history[1],) if self.history else ()) + self.files
 
     @property
     def last(self) -> dt.date:
@@ -115,9 +137,12 @@ def dates(args: argparse.Namespace, today: dt.date) -> Dates:
         start = today - dt.timedelta(days=days + (0 if args.no_kafka else 1))
     files = tuple(start + dt.timedelta(days=i) for i in range(days))
     kafka = None if args.no_kafka else start + dt.timedelta(days=days)
-    if kafka is None and not files:
-        raise SystemExit("Nothing to run: --days 0 with --no-kafka.")
-    return Dates(files, kafka)
+    history = None
+    if args.history_days > 0:
+        history = (start - dt.timedelta(days=args.history_days), start - dt.timedelta(days=1))
+    if kafka is None and not files and history is None:
+        raise SystemExit("Nothing to run: --days 0 and --history-days 0 with --no-kafka.")
+    return Dates(files, kafka, history)
 
 
 def demo_env(start: dt.date) -> dict[str, str]:
@@ -181,18 +206,29 @@ def _daily(first: dt.date, last: dt.date, env: dict[str, str], logs: Path, why: 
     print(f"    done in {took:.1f}s (log: {log})", flush=True)
 
 
-def run_dates(days: tuple[dt.date, ...], env: dict[str, str]) -> None:
-    """Per date the simulator drops the landing files, then ``retail_daily`` runs them."""
+def run_dates(plan: Dates, env: dict[str, str]) -> None:
+    """The simulator drops the history (one bulk drop) and each date's landing files, then
+    ``retail_daily`` runs the drop's landing date and each date."""
     logs = settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for day in days:
+    if plan.history is not None:
+        first, last = plan.history
+        span = ["--start", first.isoformat(), "--end", last.isoformat()]
+        _step(
+            f"history {first}..{last} as one bulk drop landed on {last} "
+            "(upstream simulator: python -m simulator generate --bulk)",
+            [sys.executable, "-m", "simulator", "generate", "--bulk", *span, "-q"],
+            env,
+            logs / f"generate-history-{first}..{last}.log",
+        )
+    for day in plan.files:
         _step(
             f"landing {day} (upstream simulator: python -m simulator generate)",
             [sys.executable, "-m", "simulator", "generate", "--date", day.isoformat(), "-q"],
             env,
             logs / f"generate-{day}.log",
         )
-    _daily(days[0], days[-1], env, logs, "waits for each date's done-marker")
+    _daily(plan.daily[0], plan.daily[-1], env, logs, "waits for each date's done-marker")
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -363,9 +399,21 @@ def report(start: dt.date, days: int, kafka_day: dt.date | None = None) -> None:
     if not rows:
         raise SystemExit(f"No KPI rows for {start}..{end} in mart.kpi_daily_sales; run the demo.")
     where = redact(settings().warehouse_url)  # never the password
+    shown_from = end - dt.timedelta(days=SHOWN_DAYS - 1)
     print(f"\nDaily sales KPIs read back from Postgres ({where}):")
+    earlier = [r for r in rows if r[0] < shown_from]
+    if earlier:
+        days_before = len({r[0] for r in earlier})
+        orders_before = sum(r[2] for r in earlier)
+        net_before = sum(r[3] for r in earlier)
+        print(
+            f"{start} .. {shown_from - dt.timedelta(days=1)}: {days_before} days, "
+            f"{orders_before:,} orders, {net_before:,.2f} USD net sales (mart.kpi_daily_sales)"
+        )
     print(f"{'date':<12}{'country':<9}{'orders':>8}{'net sales USD':>16}{'AOV USD':>10}  from")
     for day, country, orders, net, aov in rows:
+        if day < shown_from:
+            continue
         source = "Kafka" if day == kafka_day else "files"
         print(f"{day!s:<12}{country:<9}{orders:>8}{net:>16,.2f}{aov:>10,.2f}  {source}")
     s = settings()
@@ -449,9 +497,9 @@ def run(args: argparse.Namespace) -> int:
         env = demo_env(plan.first)
         refuse_a_running_scheduler(env)
         migrate(env)
-        if plan.files:
-            run_dates(plan.files, env)
+        if plan.daily:
+            run_dates(plan, env)
         if plan.kafka is not None:
             run_kafka(plan.kafka, env)
-    report(plan.first, len(plan.files) + (plan.kafka is not None), plan.kafka)
+    report(plan.first, (plan.last - plan.first).days + 1, plan.kafka)
     return 0

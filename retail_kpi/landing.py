@@ -19,7 +19,10 @@ Layout (docs/DATA.md, "Landing contract")::
 * a top-level folder that is neither an entity nor ``_``-reserved is logged as a warning;
 * the date is complete once the done-marker exists (written last, atomically, by whoever
   drops the files); when it lists files, the counted files must be exactly those, with
-  those sizes.
+  those sizes;
+* a bulk history drop's marker also says which business days it holds whole
+  (``"history": {"from": D1, "to": D2}``, D2 at the latest its date): those days count as
+  complete, and their records are history, not late arrivals too old to accept.
 
 Pure Python (no Spark, no pandas): the DAG's sensor imports it.
 """
@@ -73,6 +76,8 @@ class Selection:
     problems: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     unknown_folders: list[str] = field(default_factory=list)
+    #: a bulk history drop's window of whole business days (its marker's ``history``)
+    history: tuple[dt.date, dt.date] | None = None
 
     def counted(self) -> list[str]:
         return sorted(p for found in self.files.values() for p, _ in found)
@@ -157,6 +162,10 @@ def select(
         )
     if marker is not None:
         sel.problems += verify(sel, found, marker)
+        try:
+            sel.history = history_window(marker, ready_relpath(day))
+        except LandingError as exc:
+            sel.problems.append(str(exc))
     return sel
 
 
@@ -188,9 +197,40 @@ def verify(sel: Selection, found: Mapping[str, int], marker: Mapping[str, Any]) 
 # ------------------------------------------------------------------------------------
 
 
-def marker_doc(day: dt.date | str, files: Mapping[str, int]) -> dict[str, Any]:
-    """``{"date": "YYYY-MM-DD", "files": {relative path: bytes}}``."""
-    return {"date": _dt(day)[3:], "files": {p: int(files[p]) for p in sorted(files)}}
+def marker_doc(
+    day: dt.date | str, files: Mapping[str, int], history: tuple[dt.date, dt.date] | None = None
+) -> dict[str, Any]:
+    """``{"date": "YYYY-MM-DD", "files": {relative path: bytes}}``, plus, for a bulk history
+    drop, ``"history": {"from": first, "to": last}``: the business days it holds whole."""
+    doc: dict[str, Any] = {
+        "date": _dt(day)[3:],
+        "files": {p: int(files[p]) for p in sorted(files)},
+    }
+    if history is not None:
+        doc["history"] = {"from": history[0].isoformat(), "to": history[1].isoformat()}
+    return doc
+
+
+def history_window(marker: Mapping[str, Any] | None, where: str) -> tuple[dt.date, dt.date] | None:
+    """The business days a bulk history drop declares whole (its marker's ``history``), or
+    None for an ordinary drop. The window must end on or before the landing date."""
+    if marker is None or "history" not in marker:
+        return None
+    window = marker["history"]
+    try:
+        first = dt.date.fromisoformat(window["from"])
+        last = dt.date.fromisoformat(window["to"])
+        landed = dt.date.fromisoformat(marker["date"])
+        valid = first <= last <= landed
+    except (TypeError, KeyError, ValueError):
+        valid = False
+    if not valid:
+        raise LandingError(
+            f"The done-marker {where} has a 'history' that is not "
+            '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} with from <= to <= its date; '
+            "rewrite it (docs/DATA.md, Landing contract)."
+        )
+    return first, last
 
 
 def parse_marker(text: str, where: str) -> dict[str, Any]:
@@ -215,12 +255,18 @@ def read_marker(root: Path, day: dt.date | str) -> dict[str, Any] | None:
     return parse_marker(path.read_text(encoding="utf-8"), str(path))
 
 
-def write_marker(root: Path, day: dt.date | str, files: Mapping[str, int]) -> Path:
+def write_marker(
+    root: Path,
+    day: dt.date | str,
+    files: Mapping[str, int],
+    history: tuple[dt.date, dt.date] | None = None,
+) -> Path:
     """Write the done-marker atomically (temp file + rename); call it after the files."""
     path = Path(root) / ready_relpath(day)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.write_text(json.dumps(marker_doc(day, files), indent=1) + "\n", encoding="utf-8")
+    doc = marker_doc(day, files, history)
+    tmp.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
 

@@ -8,6 +8,7 @@ Examples::
 
     python -m simulator generate --date 2026-02-03
     python -m simulator generate --start 2026-01-01 --end 2026-01-31 --orders 50000
+    python -m simulator generate --start 2025-12-01 --end 2026-02-28 --bulk   # history, one drop
     python -m simulator generate --date 2026-02-03 --interval 10:30 --format jsonl
     python -m simulator generate --date 2026-02-03 --clean          # no defects
     python -m simulator generate --date 2026-02-03 --rate late_arriving=0.05
@@ -25,8 +26,9 @@ from pathlib import Path
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
 from retail_kpi.landing import ready_relpath
-from simulator.core import generate_day
+from simulator.core import Progress, generate_day
 from simulator.defects import DefectRates
+from simulator.history import generate_history
 from simulator.render import FORMATS
 
 INTERVAL_MINUTES = 10
@@ -121,6 +123,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="landing root (default RETAIL_LANDING_DIR: %(default)s)",
     )
     parser.add_argument("--format", choices=FORMATS, default="csv", help="file format")
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="with --start/--end: one bulk history drop landed on --end (a file per entity "
+        "and day, one done-marker declaring the days it holds whole) instead of a drop per day",
+    )
     add_volume_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
@@ -148,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("--interval works with --date only.")
     rates = rates_from(args)
     out = print if not args.quiet else None
+    if args.bulk:
+        return _bulk(args, rates, out)
     for day in _dates(args):
         interval = None
         if args.interval is not None:
@@ -177,4 +187,36 @@ def run(args: argparse.Namespace) -> int:
             f"{day}: {rows} rows, {len(manifest['defects'])} defects in "
             f"{time.perf_counter() - t0:.1f}s -> {args.out}{ready}"
         )
+    return 0
+
+
+def _bulk(args: argparse.Namespace, rates: DefectRates, out: Progress | None) -> int:
+    """``--bulk``: the range as one history drop (:mod:`simulator.history`)."""
+    if args.date is not None or args.interval is not None:
+        raise SystemExit("--bulk takes a range: --start and --end, no --date or --interval.")
+    days = _dates(args)
+    t0 = time.perf_counter()
+    try:
+        manifest = generate_history(
+            days[0],
+            days[-1],
+            args.out,
+            progress=out,
+            fmt=args.format,
+            seed=args.seed,
+            orders=args.orders,
+            customers=args.customers,
+            products=args.products,
+            defects=rates,
+            opened_on=args.opened_on,
+        )
+    except ValueError as exc:
+        print(f"generate: {exc}", file=sys.stderr)
+        return 2
+    rows = sum(manifest["counts"].values())
+    print(
+        f"{days[0]}..{days[-1]}: {rows} rows, {len(manifest['defects'])} defects in "
+        f"{time.perf_counter() - t0:.1f}s -> {args.out} as one drop landed on {days[-1]} "
+        f"(done-marker {ready_relpath(days[-1])})"
+    )
     return 0

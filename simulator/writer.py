@@ -24,13 +24,14 @@ def write_partition(final_dir: Path, files: dict[str, Iterable[bytes | memoryvie
             with open(tmp / name, "wb") as fh:
                 for chunk in chunks:
                     fh.write(chunk)
-        _swap(tmp, final_dir)
+        replace_folder(tmp, final_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _swap(new: Path, final_dir: Path) -> None:
+def replace_folder(new: Path, final_dir: Path) -> None:
+    """Put the folder ``new`` in the place of ``final_dir`` (renames: same file system)."""
     if final_dir.exists():
         old = final_dir.parent / f".{final_dir.name}.old-{uuid.uuid4().hex[:8]}"
         os.rename(final_dir, old)

@@ -148,7 +148,7 @@ def clean_returns(bronze: DataFrame, ctx: Context) -> EntityResult:
         _amount_in_range("refund_amount"),
         _not_future("return_ts", ctx),
         C.check(
-            R.too_old(return_date, ctx.day),
+            R.too_old(return_date, ctx.day, ctx.history_from),
             "INVALID_VALUE",
             f"return_date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),
@@ -216,7 +216,7 @@ def clean_inventory(bronze: DataFrame, ctx: Context) -> EntityResult:
             "snapshot_date after the landing date",
         ),
         C.check(
-            R.too_old(F.col("snapshot_date"), ctx.day),
+            R.too_old(F.col("snapshot_date"), ctx.day, ctx.history_from),
             "INVALID_VALUE",
             f"snapshot_date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),
@@ -276,7 +276,7 @@ def clean_web_sessions(bronze: DataFrame, ctx: Context) -> EntityResult:
         *_not_negative("duration_s", "pages_viewed"),
         _not_future("session_start_ts", ctx),
         C.check(
-            R.too_old(session_date, ctx.day),
+            R.too_old(session_date, ctx.day, ctx.history_from),
             "INVALID_VALUE",
             f"session date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),

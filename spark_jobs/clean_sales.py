@@ -69,7 +69,7 @@ def prepare_orders(bronze: DataFrame, ctx: Context) -> OrdersStage:
             "order_ts after the landing date",
         ),
         C.check(
-            R.too_old(order_date, ctx.day),
+            R.too_old(order_date, ctx.day, ctx.history_from),
             "INVALID_VALUE",
             f"order_date more than {rules.LATE_ARRIVAL_MAX_DAYS} days before landing",
         ),

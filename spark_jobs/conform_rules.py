@@ -86,5 +86,10 @@ def end_of_day(day: str) -> Column:
     return F.to_timestamp(F.date_add(F.lit(day).cast("date"), 1))
 
 
-def too_old(business_date: Column, day: str) -> Column:
-    return F.datediff(F.lit(day).cast("date"), business_date) > rules.LATE_ARRIVAL_MAX_DAYS
+def too_old(business_date: Column, day: str, history_from: str | None = None) -> Column:
+    """Beyond the late-arrival window of landing date ``day``, unless within a bulk history
+    drop's window (from ``history_from``): :func:`retail_kpi.cleaning.rules.is_too_old`."""
+    old = F.datediff(F.lit(day).cast("date"), business_date) > rules.LATE_ARRIVAL_MAX_DAYS
+    if history_from is None:
+        return old
+    return old & (business_date < F.lit(history_from).cast("date"))

@@ -292,6 +292,9 @@ class Context:
     run_id: str
     lookups: dict[str, DataFrame]
     small_batch: bool = False  # spark_jobs.common.sized_for said so
+    #: first business day of a bulk history drop (ISO): records from it on are history,
+    #: never rejected as too old to be late arrivals
+    history_from: str | None = None
 
 
 @dataclass

@@ -69,7 +69,12 @@ def landing_files(spark: SparkSession, landing: str, day: str) -> landing_contra
     return landing_contract.select(found, day, folders=folders, marker=marker).check()
 
 
-def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
+def ingest_all(
+    spark: SparkSession,
+    landing: str,
+    lake: Lake,
+    selection: landing_contract.Selection | None = None,
+) -> dict[str, int]:
     """Write every entity's bronze partition; returns the data-line counts (files + Kafka).
 
     Per entity: its sources — the landing files with their format, and the Kafka messages
@@ -78,7 +83,8 @@ def ingest_all(spark: SparkSession, landing: str, lake: Lake) -> dict[str, int]:
     partition write.
     """
     rows_in = {}
-    selection = landing_files(spark, landing, lake.day)
+    if selection is None:
+        selection = landing_files(spark, landing, lake.day)
     messages = {
         e: kafka_source.ingest_entity(spark, lake.root, e, lake.day) for e in schemas.ENTITIES
     }
@@ -262,14 +268,22 @@ def run_clean(
     size += batch_size.KAFKA_TO_LANDING * io.total_bytes(kafka)  # Parquet ~ 1/3 of JSON
     with sized_for(spark, size) as small:
         log.info("input %s: %.1f MB%s", day, size / 2**20, ", interpreted" if small else "")
-        rows_in = ingest_all(spark, landing, lake)
-        ctx = Context(day=day, run_id=run_id, lookups={}, small_batch=small)
+        selection = landing_files(spark, landing, day)
+        rows_in = ingest_all(spark, landing, lake, selection)
+        history = selection.history
+        ctx = Context(
+            day=day,
+            run_id=run_id,
+            lookups={},
+            small_batch=small,
+            history_from=None if history is None else history[0].isoformat(),
+        )
         try:
             clean_all(spark, lake, ctx, rows_in)
         finally:
             spark.catalog.clearCache()
         counts = count_results(spark, lake, rows_in)
-    doc = reconcile.report(counts, run_id=run_id, landing_date=day)
+    doc = reconcile.report(counts, run_id=run_id, landing_date=day, history=history)
     io.write_json(f"{lake.audit()}/reconciliation.json", doc)
     reconcile.check(counts, outputs=lake.stage)
     moved = lake_commit.commit(lake_root, day)

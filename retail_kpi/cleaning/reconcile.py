@@ -6,6 +6,7 @@ actually wrote (read back from the lake) and fails when an entity does not balan
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,14 +34,25 @@ class EntityCounts:
         return {**asdict(self), "balanced": self.balanced}
 
 
-def report(counts: list[EntityCounts], *, run_id: str, landing_date: str) -> dict[str, Any]:
-    """The reconciliation document written to ``_audit/clean/dt=<date>/``."""
-    return {
+def report(
+    counts: list[EntityCounts],
+    *,
+    run_id: str,
+    landing_date: str,
+    history: tuple[dt.date, dt.date] | None = None,
+) -> dict[str, Any]:
+    """The reconciliation document written to ``_audit/clean/dt=<date>/``; for a bulk
+    history drop also the business days it held whole (``history``: from, to), which the
+    KPI job counts as complete days (:func:`retail_kpi.kpi.windows.complete_days`)."""
+    doc: dict[str, Any] = {
         "run_id": run_id,
         "landing_date": landing_date,
         "balanced": all(c.balanced for c in counts),
         "entities": {c.entity: c.as_dict() for c in counts},
     }
+    if history is not None:
+        doc["history"] = {"from": history[0].isoformat(), "to": history[1].isoformat()}
+    return doc
 
 
 def check(counts: list[EntityCounts], outputs: str) -> None:

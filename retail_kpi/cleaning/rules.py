@@ -137,6 +137,9 @@ def discount_band(pct: Decimal) -> str:
     return DISCOUNT_TOP
 
 
-def is_too_old(business: dt.date, landing: dt.date) -> bool:
-    """True when a late record is beyond the late-arrival window."""
+def is_too_old(business: dt.date, landing: dt.date, history_from: dt.date | None = None) -> bool:
+    """True when a late record is beyond the late-arrival window; a record of a bulk
+    history drop's window (from ``history_from`` on) is history, never too old."""
+    if history_from is not None and business >= history_from:
+        return False
     return (landing - business).days > LATE_ARRIVAL_MAX_DAYS

@@ -16,13 +16,15 @@ later day up to L; a touched month M changes M, M+1 (month-over-month) and M+12 
 year). Only days that exist in the lake are recomputed.
 
 A comparison window (the prior day, week, month or year a growth rate divides by) counts
-only *complete* days, those with their own landing (:func:`complete_days`); a day present
-only through late rows makes its window incomplete, so the growth is NULL.
+only *complete* days, those with their own landing or held whole by a bulk history drop
+(:func:`complete_days`); a day present only through late rows makes its window incomplete,
+so the growth is NULL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,7 +88,8 @@ def touched_days(silver_dir: Path, run_date: dt.date) -> set[dt.date]:
 
 
 def complete_days(silver_dir: Path) -> set[dt.date]:
-    """Business days D with their own landing: ``silver/orders/dt=D/ingest_dt=D`` exists.
+    """Business days D with their own landing (``silver/orders/dt=D/ingest_dt=D`` exists),
+    and the days of a bulk history drop declared whole (:func:`history_days`).
 
     A day can be in the lake only through a few late orders landed on a later date (the
     day before the store opened, or before the history starts): growth against it reads
@@ -97,7 +100,22 @@ def complete_days(silver_dir: Path) -> set[dt.date]:
     is also its ``order_date``. Rows never land before their day (clean quarantines them).
     """
     orders = silver_dir / COMPLETENESS_ENTITY
-    return {d for d in partition_days(orders) if _landed_on(orders, d, d)}
+    own = {d for d in partition_days(orders) if _landed_on(orders, d, d)}
+    return own | (history_days(silver_dir.parent) & partition_days(orders))
+
+
+def history_days(lake: Path) -> set[dt.date]:
+    """Business days that bulk history drops held whole: the ``history`` window of each
+    committed clean run's reconciliation report (``_audit/clean/dt=L/``), which copies
+    the drop's done-marker (docs/DATA.md, "Landing contract")."""
+    out: set[dt.date] = set()
+    for report in sorted((lake / "_audit" / "clean").glob("dt=*/reconciliation.json")):
+        window = json.loads(report.read_text(encoding="utf-8")).get("history")
+        if window:
+            first = dt.date.fromisoformat(window["from"])
+            last = dt.date.fromisoformat(window["to"])
+            out |= {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
+    return out
 
 
 def month_start(day: dt.date) -> dt.date:

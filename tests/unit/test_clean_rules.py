@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -100,3 +101,11 @@ def test_reconciliation_balances_and_names_the_broken_entity() -> None:
         check([good, bad], outputs="lake/_staging/clean/dt=2026-03-10")
     assert "nothing was committed" in str(err.value)
     assert "lake/_staging/clean/dt=2026-03-10" in str(err.value)
+
+
+def test_a_record_of_a_bulk_history_window_is_never_too_old():
+    landing, start = dt.date(2026, 8, 31), dt.date(2026, 5, 1)
+    assert rules.is_too_old(dt.date(2026, 6, 1), landing)  # 91 days: too old to be late
+    assert not rules.is_too_old(dt.date(2026, 6, 2), landing)  # 90 days
+    assert not rules.is_too_old(dt.date(2026, 5, 1), landing, history_from=start)
+    assert rules.is_too_old(dt.date(2026, 4, 30), landing, history_from=start)

@@ -42,7 +42,11 @@ def test_by_default_the_files_come_first_and_the_kafka_day_is_yesterday():
     plan = demo.dates(_args(), today)
     assert plan.files == (dt.date(2026, 12, 1), dt.date(2026, 12, 2), dt.date(2026, 12, 3))
     assert plan.kafka == plan.last == dt.date(2026, 12, 4)
-    files_only = demo.dates(_args("--no-kafka", "--days", "2"), today)
+    # 90 days of history before them, one bulk drop landed on its last day (11-30)
+    assert plan.history == (dt.date(2026, 9, 2), dt.date(2026, 11, 30)) and plan.first.day == 2
+    assert plan.daily == (dt.date(2026, 11, 30), *plan.files)
+    assert demo.dates(_args("--history-days", "0"), today).first == dt.date(2026, 12, 1)
+    files_only = demo.dates(_args("--no-kafka", "--days", "2", "--history-days", "0"), today)
     assert files_only.files == (dt.date(2026, 12, 3), dt.date(2026, 12, 4))
     assert files_only.kafka is None and files_only.first == dt.date(2026, 12, 3)
     chosen = demo.dates(_args("--start", "2026-02-02", "--days", "1"), today)

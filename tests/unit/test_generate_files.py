@@ -274,3 +274,35 @@ def test_opening_date_keeps_after_sales_on_orders_from_it_on(tmp_path: Path) -> 
     ps = _settings(plain)
     assert _read_csv(paths.landing(ps, "shipments", opened) / "shipments.csv")
     assert _read_csv(paths.landing(ps, "returns", opened) / "returns.csv")
+
+
+def test_a_bulk_history_drop_holds_each_days_files_byte_for_byte(tmp_path: Path) -> None:
+    """The same days generated one by one and as one drop landed on the last: the drop's
+    file of day D is day D's file; the marker lists exactly the drop's files with their
+    sizes and declares the window; the manifest's counts are the days' data lines."""
+    from simulator.history import generate_history
+
+    first, last = DAY - dt.timedelta(days=2), DAY
+    days = [first + dt.timedelta(days=i) for i in range(3)]
+    for day in days:
+        generate_day(day, tmp_path / "daily", seed=7, **SMALL)
+    generate_history(first, last, tmp_path / "bulk", seed=7, **SMALL)
+    bulk = tmp_path / "bulk"
+    lines: dict[str, int] = {}
+    for entity in LANDING:
+        folder = bulk / entity / f"dt={last.isoformat()}"
+        assert sorted(p.name for p in folder.iterdir()) == [f"{entity}-{d}.csv" for d in days]
+        for day in days:
+            daily = (tmp_path / "daily" / entity / f"dt={day}" / f"{entity}.csv").read_bytes()
+            assert (folder / f"{entity}-{day}.csv").read_bytes() == daily
+            lines[entity] = lines.get(entity, 0) + daily.count(b"\n") - 1  # minus the header
+    marker = json.loads((bulk / "_ready" / f"dt={last}.json").read_text())
+    assert marker["history"] == {"from": str(first), "to": str(last)}
+    assert marker["files"] == {
+        p.relative_to(bulk).as_posix(): p.stat().st_size
+        for p in bulk.glob(f"*/dt={last}/*.csv")
+        if not p.relative_to(bulk).as_posix().startswith("_")
+    }
+    manifest = json.loads((bulk / "_manifest" / f"dt={last}" / "manifest.json").read_text())
+    assert manifest["counts"] == lines
+    assert [p.name for p in bulk.iterdir() if p.name.startswith(".")] == []  # no work folder

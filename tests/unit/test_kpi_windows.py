@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from retail_kpi.kpi import windows as w
@@ -161,3 +162,22 @@ def test_add_months_and_snapshots():
     assert w.latest_snapshot(D(2024, 1, 4), snaps) == D(2024, 1, 1)
     assert w.latest_snapshot(D(2023, 12, 1), snaps) == D(2024, 1, 1)
     assert w.latest_snapshot(D(2024, 1, 9), []) is None
+
+
+def test_days_a_bulk_history_drop_held_whole_are_complete(tmp_path: Path):
+    """A drop landed on 03-05 declaring 03-01..03-04 whole: those days count, as does 03-05
+    (its own landing); 02-28, late rows of the same drop outside its window, does not; a
+    declared day with no orders in silver is not a day of the lake at all."""
+    lake = tmp_path / "lake"
+    silver = lake / "silver"
+    landed = D(2024, 3, 5)
+    for day in [D(2024, 2, 28), *span(D(2024, 3, 1), D(2024, 3, 3)), landed]:
+        land_orders(silver, day, landed)
+    report = lake / "_audit/clean/dt=2024-03-05/reconciliation.json"
+    report.parent.mkdir(parents=True)
+    report.write_text(json.dumps({"history": {"from": "2024-03-01", "to": "2024-03-04"}}))
+    other = lake / "_audit/clean/dt=2024-03-06/reconciliation.json"  # an ordinary run
+    other.parent.mkdir(parents=True)
+    other.write_text(json.dumps({"landing_date": "2024-03-06"}))
+    assert w.history_days(lake) == set(span(D(2024, 3, 1), D(2024, 3, 4)))
+    assert w.complete_days(silver) == {D(2024, 3, 1), D(2024, 3, 2), D(2024, 3, 3), landed}

@@ -157,3 +157,37 @@ def test_the_generator_writes_the_marker_last_for_a_whole_day_only(tmp_path: Pat
     newest_data = max((tmp_path / p).stat().st_mtime_ns for p in marker["files"])
     assert ready.stat().st_mtime_ns >= newest_data
     assert landing.select_local(tmp_path, DAY).check().counts()["orders"] == 1
+
+
+def test_a_bulk_drops_marker_declares_the_days_it_holds_whole(tmp_path):
+    files = {f"orders/{D}/orders-2026-01-30.csv": 5, f"orders/{D}/orders-2026-02-03.csv": 7}
+    for rel, size in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x" * size)
+    landing.write_marker(tmp_path, DAY, files, history=(dt.date(2026, 1, 30), DAY))
+    marker = landing.read_marker(tmp_path, DAY)
+    assert marker == {
+        "date": "2026-02-03",
+        "files": files,
+        "history": {"from": "2026-01-30", "to": "2026-02-03"},
+    }
+    sel = landing.select(files, DAY, marker=marker).check()
+    assert sel.history == (dt.date(2026, 1, 30), DAY)
+    assert landing.select(files, DAY, marker={"files": files}).check().history is None
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        {"from": "2026-02-01", "to": "2026-02-04"},  # ends after the landing date
+        {"from": "2026-02-02", "to": "2026-02-01"},  # ends before it starts
+        {"from": "Feb 1"},
+        "2026-02-01..2026-02-03",
+    ],
+)
+def test_a_malformed_history_window_stops_the_date_naming_the_marker(history):
+    marker = {"date": "2026-02-03", "files": {}, "history": history}
+    with pytest.raises(
+        LandingError, match=r"done-marker _ready/dt=2026-02-03\.json has a 'history'"
+    ):
+        landing.select({}, DAY, marker=marker).check()
