@@ -34,14 +34,22 @@ def run_date(
 ) -> dict[str, Any]:
     """One ``dag.test`` run of ``day``; returns the run's and each task's final state."""
     import pendulum
+    from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     logical = pendulum.datetime(day.year, day.month, day.day, tz="UTC")
     refuse_a_scheduled_run(dag.dag_id, logical)
     dr = dag.test(logical_date=logical, run_conf=conf, mark_success_pattern=mark_success)
+    interval = scheduled_interval(dag.timetable, logical)
     with create_session() as session:
+        if interval is not None:
+            session.execute(
+                update(DagRun)
+                .where(DagRun.dag_id == dag.dag_id, DagRun.run_id == dr.run_id)
+                .values(data_interval_start=interval.start, data_interval_end=interval.end)
+            )
         tis = session.scalars(
             select(TaskInstance).where(
                 TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dr.run_id
@@ -49,6 +57,28 @@ def run_date(
         ).all()
         tasks = {ti.task_id: _text(ti.state) for ti in tis}
     return {"date": day.isoformat(), "run_id": dr.run_id, "state": _text(dr.state), "tasks": tasks}
+
+
+def scheduled_interval(timetable: Any, logical: Any) -> Any:
+    """The data interval the scheduler gives the run of ``logical`` (None when the DAG has no
+    such schedule), which ``run_date`` records on its run.
+
+    ``dag.test`` gives a manual run the interval that *ends* at its logical date (for
+    ``retail_daily``, the day before), but the run processes its logical date, the day the
+    scheduler's run of that date covers. The scheduler skips a date that already has a run
+    and continues after that run's interval: with the manual interval it would retry the
+    same date every second until midnight, with this one it goes on with the next day."""
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    core = coerce_to_core_timetable(timetable)
+    info = core.next_dagrun_info(
+        last_automated_data_interval=core.infer_manual_data_interval(run_after=logical),
+        restriction=TimeRestriction(earliest=None, latest=None, catchup=True),
+    )
+    if info is None or info.logical_date != logical:
+        return None  # no schedule, or one whose runs are not keyed by their interval start
+    return info.data_interval
 
 
 def refuse_a_scheduled_run(dag_id: str, logical: Any) -> None:

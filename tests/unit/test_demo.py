@@ -13,6 +13,7 @@ import pytest
 
 from retail_kpi import demo
 from retail_kpi.config import REPO_ROOT
+from retail_kpi.ops import dagrun
 
 DAY = dt.date(2026, 2, 5)
 
@@ -53,25 +54,37 @@ def test_by_default_the_files_come_first_and_the_kafka_day_is_yesterday():
     assert (chosen.files, chosen.kafka) == ((dt.date(2026, 2, 2),), dt.date(2026, 2, 3))
 
 
-def test_the_demos_last_date_is_the_run_the_scheduler_would_create_now():
-    """Airflow's scheduler skips a run whose logical date already has one and moves on, so
-    when the demo's last date is the one retail_daily's own timetable would run now, a
-    ``make airflow`` after the demo continues with today: no gap, no rerun, no late run
-    (and no deadline alert). The expected date comes from Airflow's timetable."""
+def test_the_scheduler_goes_on_with_today_after_the_demos_last_run():
+    """Airflow's scheduler skips a logical date that already has a run and continues after
+    that run's data interval. The demo's last date is the one retail_daily's timetable would
+    run now, and ``dagrun`` records the interval the scheduler gives that date, so a ``make
+    airflow`` after the demo runs today next: no gap, no rerun, no late run (no deadline
+    alert). Expected dates come from Airflow's timetable, not from the demo."""
+    import pendulum
     from airflow.dag_processing.dagbag import DagBag
     from airflow.serialization.encoders import coerce_to_core_timetable
     from airflow.timetables.base import TimeRestriction
 
     dag = DagBag(dag_folder=str(REPO_ROOT / "dags" / "retail_daily.py")).dags["retail_daily"]
     timetable = coerce_to_core_timetable(dag.timetable)
-    scheduler_first = timetable.next_dagrun_info(
-        last_automated_data_interval=None,
-        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
-    )
+    now = TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)
+    scheduler_first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=now)
     today = dt.datetime.now(dt.UTC).date()
     assert scheduler_first is not None and scheduler_first.logical_date is not None
-    assert demo.dates(_args(), today).last == scheduler_first.logical_date.date()
-    assert demo.dates(_args("--no-kafka"), today).last == scheduler_first.logical_date.date()
+    last = demo.dates(_args(), today).last
+    assert last == scheduler_first.logical_date.date()
+    assert demo.dates(_args("--no-kafka"), today).last == last
+
+    logical = pendulum.datetime(last.year, last.month, last.day, tz="UTC")
+    interval = dagrun.scheduled_interval(dag.timetable, logical)
+    assert (interval.start, interval.end) == (logical, logical.add(days=1))
+    after = timetable.next_dagrun_info(last_automated_data_interval=interval, restriction=now)
+    assert after is not None and after.logical_date.date() == today
+    # dag.test's own interval for a manual run ends at its logical date: after it, the
+    # scheduler would be back on the same date (it retried it every second until midnight)
+    manual = timetable.infer_manual_data_interval(run_after=logical)
+    stuck = timetable.next_dagrun_info(last_automated_data_interval=manual, restriction=now)
+    assert stuck is not None and stuck.logical_date.date() == last
 
 
 def test_the_simulators_summary_line_is_what_the_demo_quotes(tmp_path):
