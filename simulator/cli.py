@@ -22,6 +22,7 @@ import sys
 import time
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 from retail_kpi.cli_args import iso_date
 from retail_kpi.config import settings
@@ -150,6 +151,18 @@ def rates_from(args: argparse.Namespace) -> DefectRates:
     return replace(rates, **dict(args.rate))
 
 
+def day_options(args: argparse.Namespace, rates: DefectRates) -> dict[str, Any]:
+    """``generate_day``'s seed, volumes, defect rates and opening date from the arguments."""
+    return {
+        "seed": args.seed,
+        "orders": args.orders,
+        "customers": args.customers,
+        "products": args.products,
+        "defects": rates,
+        "opened_on": args.opened_on,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     """Generate every requested date; print one progress line per entity and a summary."""
     if args.interval is not None and args.date is None:
@@ -168,15 +181,10 @@ def run(args: argparse.Namespace) -> int:
             manifest = generate_day(
                 day,
                 args.out,
-                seed=args.seed,
-                orders=args.orders,
-                customers=args.customers,
-                products=args.products,
-                defects=rates,
                 fmt=args.format,
                 interval=interval,
                 progress=out,
-                opened_on=args.opened_on,
+                **day_options(args, rates),
             )
         except ValueError as exc:
             print(f"generate: {exc}", file=sys.stderr)
@@ -203,12 +211,7 @@ def _bulk(args: argparse.Namespace, rates: DefectRates, out: Progress | None) ->
             args.out,
             progress=out,
             fmt=args.format,
-            seed=args.seed,
-            orders=args.orders,
-            customers=args.customers,
-            products=args.products,
-            defects=rates,
-            opened_on=args.opened_on,
+            **day_options(args, rates),
         )
     except ValueError as exc:
         print(f"generate: {exc}", file=sys.stderr)

@@ -89,6 +89,12 @@ class WebhookReceiver:
         self.server.server_close()
 
 
+def dagrun(env: dict[str, str], day: str) -> subprocess.CompletedProcess[str]:
+    """``python -m retail_kpi.ops.dagrun`` of the probe DAG for ``day``."""
+    cmd = [sys.executable, "-m", "retail_kpi.ops.dagrun", "ops_alert_probe", "--from", day]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+
+
 @pytest.fixture(scope="module")
 def probe_run(tmp_path_factory, make_database):
     """Run the probe DAG once with alerts going to the webhook receiver."""
@@ -114,13 +120,7 @@ def probe_run(tmp_path_factory, make_database):
         for cmd in (["-m", "retail_kpi.bootstrap"], ["-m", "airflow", "db", "migrate"]):
             proc = subprocess.run([sys.executable, *cmd], env=env, capture_output=True, text=True)
             assert proc.returncode == 0, proc.stderr[-3000:]
-        run = subprocess.run(
-            [sys.executable, "-m", "retail_kpi.ops.dagrun", "ops_alert_probe", "--from", DAY],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        run = dagrun(env, DAY)
     output = run.stdout + run.stderr
     (root / "dagrun.log").write_text(output)
     line = next((x for x in run.stdout.splitlines() if x.startswith("DAGRUN ")), None)
@@ -210,13 +210,7 @@ def test_dagrun_refuses_a_date_the_scheduler_already_has_a_run_of(probe_run):
     made = subprocess.run([sys.executable, "-c", SCHEDULED_RUN, day], env=env,
                           capture_output=True, text=True)  # fmt: skip
     assert made.returncode == 0, made.stderr[-3000:]
-    run = subprocess.run(
-        [sys.executable, "-m", "retail_kpi.ops.dagrun", "ops_alert_probe", "--from", day],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    run = dagrun(env, day)
     assert run.returncode == 1, run.stderr[-3000:]
     assert "DAGRUN " not in run.stdout
     assert f"ops_alert_probe already has the run scheduled__{day} (success) for {day}" in run.stderr
