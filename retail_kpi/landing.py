@@ -211,6 +211,15 @@ def marker_doc(
     return doc
 
 
+def history_of(doc: Mapping[str, Any] | None) -> tuple[dt.date, dt.date] | None:
+    """The ``history`` window (first, last business day) that a checked done-marker or the
+    clean run's reconciliation report carries; None for an ordinary date."""
+    window = (doc or {}).get("history")
+    if not window:
+        return None
+    return dt.date.fromisoformat(window["from"]), dt.date.fromisoformat(window["to"])
+
+
 def history_window(marker: Mapping[str, Any] | None, where: str) -> tuple[dt.date, dt.date] | None:
     """The business days a bulk history drop declares whole (its marker's ``history``), or
     None for an ordinary drop. The window must end on or before the landing date."""

@@ -29,6 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from retail_kpi.landing import history_of
+
 #: Silver entities whose rows are dated by business day (the KPI job's inputs).
 FACT_ENTITIES: tuple[str, ...] = (
     "orders",
@@ -110,10 +112,9 @@ def history_days(lake: Path) -> set[dt.date]:
     the drop's done-marker (docs/DATA.md, "Landing contract")."""
     out: set[dt.date] = set()
     for report in sorted((lake / "_audit" / "clean").glob("dt=*/reconciliation.json")):
-        window = json.loads(report.read_text(encoding="utf-8")).get("history")
-        if window:
-            first = dt.date.fromisoformat(window["from"])
-            last = dt.date.fromisoformat(window["to"])
+        window = history_of(json.loads(report.read_text(encoding="utf-8")))
+        if window is not None:
+            first, last = window
             out |= {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
     return out
 

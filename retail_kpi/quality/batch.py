@@ -30,12 +30,22 @@ class Batch:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-def standard_parameters(day: dt.date) -> dict[str, Any]:
-    """Suite parameters every suite may use: the run's dates and the contract's value sets."""
+def standard_parameters(
+    day: dt.date, history: tuple[dt.date, dt.date] | None = None
+) -> dict[str, Any]:
+    """Suite parameters every suite may use: the run's dates and the contract's value sets.
+
+    ``history``: the window of business days a bulk history drop landed on ``day`` holds
+    (its first day is then the run's first business date: one fx rate per currency and
+    one stock snapshot per day from it on)."""
+    first = day if history is None else min(history[0], day)
+    days = (day - first).days + 1
     return {
         "business_date": day,
+        "first_business_date": first,
+        "fx_rate_rows": len(schemas.CURRENCIES) * days,
         "day_before": day - dt.timedelta(days=1),
-        "earliest_late_date": day - dt.timedelta(days=LATE_WINDOW_DAYS),
+        "earliest_late_date": min(first, day - dt.timedelta(days=LATE_WINDOW_DAYS)),
         "day_start": dt.datetime.combine(day, dt.time.min),
         "day_end": dt.datetime.combine(day, dt.time.max),
         "countries": sorted(schemas.COUNTRIES),

@@ -14,12 +14,14 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from retail_kpi import config
+from retail_kpi import config, paths
 from retail_kpi.config import Settings
+from retail_kpi.landing import history_of
 from retail_kpi.quality import gx_context
 from retail_kpi.quality.audit import write_outcomes
 from retail_kpi.quality.batch import Batch, standard_parameters
 from retail_kpi.quality.docs import build_pages, record_run
+from retail_kpi.quality.frames import read_json
 from retail_kpi.quality.outcomes import flatten
 from retail_kpi.quality.policy import GateResult, Outcome, QualityGateFailed, failure_message
 from retail_kpi.quality.presence import require_data
@@ -125,7 +127,8 @@ def _validate(context: Any, batch: Batch, run_id: Any, s: Settings, day: dt.date
             result_format=result_format,
         )
     )
-    parameters = {**standard_parameters(day), **batch.parameters}
+    history = history_of(read_json(paths.reconciliation(s, day)))
+    parameters = {**standard_parameters(day, history), **batch.parameters}
     batch_parameters = None
     if batch.frame is not None:
         batch_parameters = {"dataframe": _only_needed(batch.frame, spec)}

@@ -118,10 +118,14 @@ def item(oid: str, line: int, pid: str, day: dt.date = DAY, **over: Any) -> dict
 
 
 def write_reconciliation(
-    s: Settings, entities: dict[str, tuple[int, int, int, int]], day: dt.date = DAY
+    s: Settings,
+    entities: dict[str, tuple[int, int, int, int]],
+    day: dt.date = DAY,
+    history: tuple[dt.date, dt.date] | None = None,
 ) -> Path:
-    """entity -> (in, clean, quarantined, deduplicated); bronze = in."""
-    doc = {
+    """entity -> (in, clean, quarantined, deduplicated); bronze = in; ``history``: the
+    window of a bulk history drop, as the clean job copies it from the done-marker."""
+    doc: dict[str, Any] = {
         "run_id": "test",
         "landing_date": day.isoformat(),
         "entities": {
@@ -136,6 +140,8 @@ def write_reconciliation(
             for e, (n, c, q, d) in entities.items()
         },
     }
+    if history is not None:
+        doc["history"] = {"from": history[0].isoformat(), "to": history[1].isoformat()}
     path = s.lake_dir / "_audit" / "clean" / f"dt={day.isoformat()}" / "reconciliation.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc))

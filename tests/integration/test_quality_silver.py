@@ -7,6 +7,7 @@ a line of 60 units breaks exactly one warning check.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 
 from retail_kpi.quality import QualityGateFailed, run_gate
 from retail_kpi.quality.suites import load_suite
+from tests import silver_rows
 from tests.integration import quality_data as qd
 
 pytestmark = pytest.mark.integration
@@ -137,3 +139,39 @@ def test_an_empty_entity_on_a_day_with_data_is_a_blocking_failure(
         match="suite silver_inventory, expectation expect_table_row_count_to_be_between",
     ):
         run_gate("silver", qd.DAY, run_id="empty-run", settings=s)
+
+
+def test_a_bulk_history_date_has_a_rate_and_a_snapshot_per_day_of_its_window(
+    tmp_path: Path, warehouse: str
+) -> None:
+    """Two more days before DAY in the same drop: 12 fx rates (3 days x 4 currencies) and
+    stock snapshots of the earlier days. Judged as one day, two checks block (the rate count,
+    the snapshot dates); with the drop's window in the clean job's report, every check
+    passes."""
+    s = qd.settings_for(tmp_path, warehouse)
+    qd.write_clean_silver(s)
+    first = qd.DAY - dt.timedelta(days=2)
+    days = [first, first + dt.timedelta(days=1), qd.DAY]
+    rates = (("USD", 1.0), ("CAD", 0.73), ("EUR", 1.09), ("MXN", 0.058))
+    qd.write_silver(
+        s, "fx_rates", [{"rate_date": d, "currency": c, "usd_per_unit": r}
+                        for d in days for c, r in rates],
+    )  # fmt: skip
+    for day in days[:2]:
+        stock = {"snapshot_date": day, "country_code": "USA", "warehouse_id": "W1", "on_hand": 5,
+                 "on_order": 0, "reorder_point": 2, "is_low_stock": False,
+                 "is_stock_out": False, "product_id": "P1"}  # fmt: skip
+        silver_rows.write_partition(s.silver_dir, "inventory", day, qd.DAY, [stock])
+    counts = {"orders": (2, 2, 0, 0), "order_items": (4, 3, 0, 1)}
+
+    with pytest.raises(QualityGateFailed) as err:
+        run_gate("silver", qd.DAY, run_id="bulk-as-one-day", settings=s)
+    failed = {(r[0], r[1]) for r in _audit(warehouse, "bulk-as-one-day") if r[3] and not r[4]}
+    assert failed == {
+        ("silver_fx_rates", "expect_table_row_count_to_equal"),
+        ("silver_inventory", "expect_column_values_to_be_between"),
+    }, str(err.value)
+
+    qd.write_reconciliation(s, counts, history=(first, qd.DAY))
+    result = run_gate("silver", qd.DAY, run_id="bulk-as-history", settings=s)
+    assert result.success and not result.warnings
