@@ -187,6 +187,11 @@ def spawn(
     return child.pid
 
 
+#: How often, and how far apart, a server that looks gone while starting is looked at again.
+EXEC_RECHECKS = 10
+EXEC_RECHECK_S = 0.05
+
+
 class LocalServer:
     """A server this checkout runs as one recorded process (the Kafka broker, the Spark
     Connect server): :meth:`start` is idempotent and one start of a folder runs at a time,
@@ -249,15 +254,25 @@ class LocalServer:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def _running(self, pid: int) -> bool:
+        """Whether ``pid`` is still this server, read again for a moment when it looks gone:
+        while a process execs (spark-submit's shell becoming the JVM), /proc/<pid>/cmdline
+        can read empty, and under load that window outlasts two reads in a row."""
+        for _ in range(EXEC_RECHECKS):
+            if is_ours(pid, self.marker):
+                return True
+            time.sleep(EXEC_RECHECK_S)
+        return False
+
     def _wait_ready(self, pid: int, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if not is_ours(pid, self.marker):
+            if not self._running(pid):
                 break
             if self._ready():
                 return
             time.sleep(self.poll_s)
-        alive = is_ours(pid, self.marker)
+        alive = self._running(pid)
         if alive:
             stop(pid, self.marker)
         self.pid_file.unlink(missing_ok=True)
