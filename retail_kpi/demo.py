@@ -81,6 +81,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _logs() -> Path:
+    """The folder of the demo's step logs (``data/logs/``), created when missing."""
+    logs = settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs
+
+
 def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("w") as fh:  # the child keeps its own handle
         return subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -125,7 +132,9 @@ class Dates:
 
     @property
     def last(self) -> dt.date:
-        return self.kafka or self.files[-1]
+        if self.kafka is not None:
+            return self.kafka
+        return self.files[-1] if self.files else self.daily[-1]
 
 
 def dates(args: argparse.Namespace, today: dt.date) -> Dates:
@@ -209,8 +218,7 @@ def _daily(first: dt.date, last: dt.date, env: dict[str, str], logs: Path, why: 
 def run_dates(plan: Dates, env: dict[str, str]) -> None:
     """The simulator drops the history (one bulk drop) and each date's landing files, then
     ``retail_daily`` runs the drop's landing date and each date."""
-    logs = settings().data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _logs()
     if plan.history is not None:
         first, last = plan.history
         span = ["--start", first.isoformat(), "--end", last.isoformat()]
@@ -233,8 +241,7 @@ def run_dates(plan: Dates, env: dict[str, str]) -> None:
 
 def migrate(env: dict[str, str]) -> None:
     """Airflow's metadata schema in the database of ``env`` (as ``make airflow`` does)."""
-    logs = settings().data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _logs()
     cmd = [sys.executable, "-m", "airflow", "db", "migrate"]
     _step("airflow db migrate (metadata in PostgreSQL, as make airflow)", cmd, env,
           logs / "airflow-db.log")  # fmt: skip
@@ -330,8 +337,7 @@ def run_kafka(day: dt.date, env: dict[str, str]) -> None:
     """The live path for ``day``: publish it in two parts, one micro-batch after each, then
     the day's ``retail_daily`` run closes it (its wait ends once the micro-batches read past
     the day's end)."""
-    logs = settings().data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = _logs()
     first, second = KAFKA_WINDOWS
     title = (
         f"Kafka {day} {first} (upstream simulator: python -m simulator produce --window {first})"

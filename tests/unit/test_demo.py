@@ -47,6 +47,8 @@ def test_by_default_the_files_come_first_and_the_kafka_day_is_yesterday():
     assert plan.history == (dt.date(2026, 9, 2), dt.date(2026, 11, 30)) and plan.first.day == 2
     assert plan.daily == (dt.date(2026, 11, 30), *plan.files)
     assert demo.dates(_args("--history-days", "0"), today).first == dt.date(2026, 12, 1)
+    history_only = demo.dates(_args("--days", "0", "--no-kafka"), today)
+    assert history_only.daily == (dt.date(2026, 12, 4),) == (history_only.last,)
     files_only = demo.dates(_args("--no-kafka", "--days", "2", "--history-days", "0"), today)
     assert files_only.files == (dt.date(2026, 12, 3), dt.date(2026, 12, 4))
     assert files_only.kafka is None and files_only.first == dt.date(2026, 12, 3)
