@@ -207,8 +207,14 @@ def marker_doc(
         "files": {p: int(files[p]) for p in sorted(files)},
     }
     if history is not None:
-        doc["history"] = {"from": history[0].isoformat(), "to": history[1].isoformat()}
+        doc["history"] = history_doc(history)
     return doc
+
+
+def history_doc(window: tuple[dt.date, dt.date]) -> dict[str, str]:
+    """A history window as the done-marker, the manifest and the reconciliation report
+    write it: ``{"from": first, "to": last}``."""
+    return {"from": window[0].isoformat(), "to": window[1].isoformat()}
 
 
 def history_of(doc: Mapping[str, Any] | None) -> tuple[dt.date, dt.date] | None:
@@ -225,21 +231,21 @@ def history_window(marker: Mapping[str, Any] | None, where: str) -> tuple[dt.dat
     None for an ordinary drop. The window must end on or before the landing date."""
     if marker is None or "history" not in marker:
         return None
-    window = marker["history"]
+    window = None
     try:
-        first = dt.date.fromisoformat(window["from"])
-        last = dt.date.fromisoformat(window["to"])
-        landed = dt.date.fromisoformat(marker["date"])
-        valid = first <= last <= landed
+        window = history_of(marker)
+        valid = window is not None and window[0] <= window[1] <= dt.date.fromisoformat(
+            marker["date"]
+        )
     except (TypeError, KeyError, ValueError):
         valid = False
-    if not valid:
+    if not valid or window is None:
         raise LandingError(
             f"The done-marker {where} has a 'history' that is not "
             '{"from": "YYYY-MM-DD", "to": "YYYY-MM-DD"} with from <= to <= its date; '
             "rewrite it (docs/DATA.md, Landing contract)."
         )
-    return first, last
+    return window
 
 
 def parse_marker(text: str, where: str) -> dict[str, Any]:

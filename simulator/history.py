@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from retail_kpi.landing import write_marker
+from retail_kpi.landing import history_doc, write_marker
 from retail_kpi.schemas import ENTITIES
 from simulator.core import Progress, generate_day
 from simulator.writer import replace_folder, write_json
@@ -91,7 +91,7 @@ def _merged(manifests: list[dict], first: dt.date, last: dt.date) -> dict:
     return {
         **head,
         "date": last.isoformat(),
-        "history": {"from": first.isoformat(), "to": last.isoformat()},
+        "history": history_doc((first, last)),
         "counts": counts,
         "defects": [entry for m in manifests for entry in m["defects"]],
     }

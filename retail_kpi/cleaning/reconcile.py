@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from retail_kpi.landing import history_doc
+
 
 class ReconciliationError(RuntimeError):
     """Raised when rows_in != rows_clean + rows_quarantined + rows_deduplicated."""
@@ -51,7 +53,7 @@ def report(
         "entities": {c.entity: c.as_dict() for c in counts},
     }
     if history is not None:
-        doc["history"] = {"from": history[0].isoformat(), "to": history[1].isoformat()}
+        doc["history"] = history_doc(history)
     return doc
 
 

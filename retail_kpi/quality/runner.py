@@ -101,8 +101,11 @@ def _as_pandas(value: Any) -> Any:
     return value
 
 
-def _validate(context: Any, batch: Batch, run_id: Any, s: Settings, day: dt.date) -> Any:
-    """Run one suite on one batch; returns (validation identifier, GX result, spec)."""
+def _validate(
+    context: Any, batch: Batch, run_id: Any, s: Settings, standard: dict[str, Any]
+) -> Any:
+    """Run one suite on one batch with the run's ``standard`` suite parameters (and the
+    batch's own); returns (validation identifier, GX result, spec)."""
     import great_expectations as gx
 
     spec = load_suite(batch.suite)
@@ -127,8 +130,7 @@ def _validate(context: Any, batch: Batch, run_id: Any, s: Settings, day: dt.date
             result_format=result_format,
         )
     )
-    history = history_of(read_json(paths.reconciliation(s, day)))
-    parameters = {**standard_parameters(day, history), **batch.parameters}
+    parameters = {**standard, **batch.parameters}
     batch_parameters = None
     if batch.frame is not None:
         batch_parameters = {"dataframe": _only_needed(batch.frame, spec)}
@@ -165,10 +167,13 @@ def run_gate(
     context = gx_context.build_context(s)
     outcomes: list[Outcome] = []
     identifiers = []
+    # a bulk history date's window, from the clean run's report (None before the clean)
+    history = history_of(read_json(paths.reconciliation(s, day)))
+    standard = standard_parameters(day, history)
     with _pandas_options(getattr(module, "PANDAS_OPTIONS", {})):
         batches: Iterable[Batch] = module.batches(s, day)
         for batch in batches:
-            identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, day)
+            identifier, suite_result, spec = _validate(context, batch, gx_run_id, s, standard)
             identifiers.append((spec.name, identifier))
             flat = flatten(spec, batch, suite_result, layer=layer, day=day)
             attach_samples(s.warehouse_url, batch, flat, SAMPLE_SIZE)
